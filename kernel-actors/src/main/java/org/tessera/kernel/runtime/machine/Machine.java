@@ -1,0 +1,184 @@
+package org.tessera.kernel.runtime.machine;
+
+import java.io.PrintStream;
+import java.util.function.Function;
+
+import org.tessera.arch.spi.PhysicalMemory;
+import org.tessera.kernel.runtime.ActorAddress;
+import org.tessera.kernel.runtime.Clock;
+import org.tessera.kernel.runtime.CpuAgent;
+import org.tessera.kernel.runtime.Digest;
+import org.tessera.kernel.runtime.ServiceIds;
+import org.tessera.kernel.runtime.TraceSink;
+import org.tessera.kernel.runtime.Transport;
+import org.tessera.kernel.service.selfcheck.SelfCheckService;
+import org.tessera.lockfree.Inbox;
+
+/**
+ * A machine built from its description: physical memory, one inbox and one {@link CpuAgent}
+ * per virtual CPU, and the actors that exist so far on every CPU. How its CPUs are driven
+ * (threads or simulator) is up to {@link HostRunner} and {@link Simulator}.
+ */
+public final class Machine implements AutoCloseable
+{
+    /** Timers each CPU may have pending. */
+    public static final int TIMERS_PER_CPU = 4096;
+
+    private final MachineDescription description;
+    private final long seed;
+    private final PhysicalMemory memory;
+    private final Inbox[] inboxes;
+    private final CpuAgent[] cpus;
+    private final SelfCheckService[] selfChecks;
+
+    /**
+     * @param description what to build.
+     * @param seed        seed of the CPUs' random sources.
+     * @param clock       the time source of every CPU.
+     * @param transport   builds the cross-CPU transport over the CPUs' inboxes.
+     * @param trace       where handled messages are recorded, or null.
+     */
+    public Machine(
+        final MachineDescription description,
+        final long seed,
+        final Clock clock,
+        final Function<Inbox[], Transport> transport,
+        final TraceSink trace)
+    {
+        this.description = description;
+        this.seed = seed;
+        this.memory = new PhysicalMemory(description.memoryBytes());
+        final int n = description.cpus();
+        this.inboxes = new Inbox[n];
+        for (int i = 0; i < n; i++)
+        {
+            inboxes[i] = new Inbox(description.inboxBytes());
+        }
+        final Transport t = transport.apply(inboxes);
+        this.cpus = new CpuAgent[n];
+        this.selfChecks = new SelfCheckService[n];
+        for (int i = 0; i < n; i++)
+        {
+            cpus[i] = new CpuAgent(i, n, inboxes[i], description.localQueueBytes(), t, clock, trace,
+                Digest.finish(Digest.mix(seed, i)), TIMERS_PER_CPU);
+            selfChecks[i] = new SelfCheckService(i, n, description.selfCheckWindow());
+            cpus[i].register(ServiceIds.SELF_CHECK, 0, selfChecks[i]);
+        }
+    }
+
+    /** Queue the boot messages: {@code Start} to every CPU's self-check actor. */
+    public void boot()
+    {
+        for (int i = 0; i < cpus.length; i++)
+        {
+            if (!cpus[i].injectStart(ActorAddress.of(i, ServiceIds.SELF_CHECK, 0), description.selfCheckRounds()))
+            {
+                throw new IllegalStateException("local queue of CPU " + i + " too small for the boot messages");
+            }
+        }
+    }
+
+    public MachineDescription description()
+    {
+        return description;
+    }
+
+    public long seed()
+    {
+        return seed;
+    }
+
+    public PhysicalMemory memory()
+    {
+        return memory;
+    }
+
+    public CpuAgent[] cpus()
+    {
+        return cpus;
+    }
+
+    public Inbox[] inboxes()
+    {
+        return inboxes;
+    }
+
+    public SelfCheckService selfCheck(final int cpu)
+    {
+        return selfChecks[cpu];
+    }
+
+    /** @return true once every CPU handled its {@code Shutdown}. */
+    public boolean allStopped()
+    {
+        for (final CpuAgent cpu : cpus)
+        {
+            if (!cpu.isStopped())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return the run's digest: every CPU's digest in CPU order. */
+    public long digest()
+    {
+        long d = Digest.mix(Digest.SEED, cpus.length);
+        for (final CpuAgent cpu : cpus)
+        {
+            d = Digest.mix(d, cpu.cpuDigest());
+        }
+        return Digest.finish(d);
+    }
+
+    /** @return messages left in queues (0 after a clean shutdown: nothing lost or stranded). */
+    public int messagesLeft()
+    {
+        int left = 0;
+        for (final CpuAgent cpu : cpus)
+        {
+            left += cpu.queuesEmpty() ? 0 : 1;
+        }
+        return left;
+    }
+
+    /** @return true when every CPU completed the self-check and every reply checked out. */
+    public boolean selfCheckPassed()
+    {
+        for (final SelfCheckService s : selfChecks)
+        {
+            if (!s.complete() || s.badReplies() != 0)
+            {
+                return false;
+            }
+        }
+        final SelfCheckService coordinator = selfChecks[0];
+        return coordinator.reportsReceived() == cpus.length &&
+            coordinator.totalReplies() == coordinator.totalSent() &&
+            coordinator.totalServed() == coordinator.totalSent();
+    }
+
+    /** Print the per-CPU summary. */
+    public void printSummary(final PrintStream out)
+    {
+        for (int i = 0; i < cpus.length; i++)
+        {
+            final CpuAgent c = cpus[i];
+            final SelfCheckService s = selfChecks[i];
+            out.printf("cpu %d: handled %d, sent %d local %d remote, back-pressured %d, pings %d sent %d answered " +
+                "%d served, bad %d%n", i, c.handled(), c.sentLocal(), c.sentRemote(), c.backPressured(),
+                s.requestsSent(), s.repliesReceived(), s.requestsServed(), s.badReplies());
+        }
+        final SelfCheckService coordinator = selfChecks[0];
+        out.printf("self-check: %s (%d cpus x %d cpus x %d rounds = %d pings, %d replies, %d bad, %d queues non-empty)%n",
+            selfCheckPassed() && messagesLeft() == 0 ? "ok" : "FAILED", cpus.length, cpus.length,
+            description.selfCheckRounds(), coordinator.totalSent(), coordinator.totalReplies(), coordinator.totalBad(),
+            messagesLeft());
+    }
+
+    public void close()
+    {
+        memory.close();
+    }
+}
