@@ -1,13 +1,14 @@
 package org.tessera.kernel.runtime;
 
 /**
- * Actor addresses packed into a {@code long}, the same fields as the SBE {@code actorAddress}
- * composite:
+ * Actor addresses packed into a {@code long} exactly as the SBE {@code actorAddress} composite
+ * lies in a message (little-endian: cpu first), so the runtime reads and writes an address
+ * with one 8-byte access:
  * <pre>
- *   63            48 47            32 31                             0
- *  +----------------+----------------+--------------------------------+
- *  |      cpu       |    service     |            instance            |
- *  +----------------+----------------+--------------------------------+
+ *   63                             32 31            16 15             0
+ *  +--------------------------------+----------------+----------------+
+ *  |            instance            |    service     |      cpu       |
+ *  +--------------------------------+----------------+----------------+
  * </pre>
  * Address 0 (cpu 0, service 0, instance 0) is the runtime of CPU 0.
  */
@@ -22,21 +23,21 @@ public final class ActorAddress
 
     public static long of(final int cpu, final int service, final int instance)
     {
-        return ((long)(cpu & 0xFFFF) << 48) | ((long)(service & 0xFFFF) << 32) | (instance & 0xFFFF_FFFFL);
+        return ((long)instance << 32) | ((long)(service & 0xFFFF) << 16) | (cpu & 0xFFFF);
     }
 
     public static int cpu(final long address)
     {
-        return (int)(address >>> 48) & 0xFFFF;
+        return (int)address & 0xFFFF;
     }
 
     public static int service(final long address)
     {
-        return (int)(address >>> 32) & 0xFFFF;
+        return (int)(address >>> 16) & 0xFFFF;
     }
 
     public static int instance(final long address)
     {
-        return (int)address;
+        return (int)(address >>> 32);
     }
 }

@@ -1,5 +1,7 @@
 package org.tessera.kernel.runtime;
 
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
 import java.nio.ByteBuffer;
 
 import org.agrona.DirectBuffer;
@@ -233,10 +235,10 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             malformed++;
             return;
         }
-        final int blockLength = buffer.getShort(index + MessageLayout.BLOCK_LENGTH_OFFSET) & 0xFFFF;
-        final int templateId = buffer.getShort(index + MessageLayout.TEMPLATE_ID_OFFSET) & 0xFFFF;
-        final int schemaId = buffer.getShort(index + MessageLayout.SCHEMA_ID_OFFSET) & 0xFFFF;
-        final long destination = buffer.getLong(index + MessageLayout.DESTINATION_OFFSET);
+        final int blockLength = buffer.getShort(index + MessageLayout.BLOCK_LENGTH_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        final int templateId = buffer.getShort(index + MessageLayout.TEMPLATE_ID_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        final int schemaId = buffer.getShort(index + MessageLayout.SCHEMA_ID_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        final long destination = buffer.getLong(index + MessageLayout.DESTINATION_OFFSET, LITTLE_ENDIAN);
         if (MessageLayout.msgTypeId(schemaId, templateId) != msgTypeId ||
             blockLength < MessageLayout.ENVELOPE_LENGTH ||
             blockLength > length - MessageLayout.HEADER_LENGTH ||
@@ -253,11 +255,11 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         m.schemaId = schemaId;
         m.templateId = templateId;
         m.blockLength = blockLength;
-        m.version = buffer.getShort(index + MessageLayout.VERSION_OFFSET) & 0xFFFF;
-        m.correlationId = buffer.getLong(index + MessageLayout.CORRELATION_ID_OFFSET);
-        m.source = buffer.getLong(index + MessageLayout.SOURCE_OFFSET);
+        m.version = buffer.getShort(index + MessageLayout.VERSION_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        m.correlationId = buffer.getLong(index + MessageLayout.CORRELATION_ID_OFFSET, LITTLE_ENDIAN);
+        m.source = buffer.getLong(index + MessageLayout.SOURCE_OFFSET, LITTLE_ENDIAN);
         m.destination = destination;
-        m.timestamp = buffer.getLong(index + MessageLayout.TIMESTAMP_OFFSET);
+        m.timestamp = buffer.getLong(index + MessageLayout.TIMESTAMP_OFFSET, LITTLE_ENDIAN);
 
         final int service = ActorAddress.service(destination);
         final int instance = ActorAddress.instance(destination);
@@ -327,9 +329,8 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         envelopeEncoder.wrap(scratch, MessageLayout.HEADER_LENGTH)
             .correlationId(0)
             .timestamp(now);
-        envelopeEncoder.source().cpu(cpu).service(ServiceIds.RUNTIME).instance(0);
-        envelopeEncoder.destination()
-            .cpu(ActorAddress.cpu(owner)).service(ActorAddress.service(owner)).instance(ActorAddress.instance(owner));
+        scratch.putLong(MessageLayout.SOURCE_OFFSET, runtimeAddress, LITTLE_ENDIAN);
+        scratch.putLong(MessageLayout.DESTINATION_OFFSET, owner, LITTLE_ENDIAN);
         timerEncoder.timerId(timers.firedId()).deadline(timers.firedDeadline()).payload(timers.firedPayload());
         timersFired++;
         dispatch(MessageLayout.msgTypeId(TimerFiredEncoder.SCHEMA_ID, TimerFiredEncoder.TEMPLATE_ID),
@@ -417,11 +418,9 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         final int bodyOffset = index + MessageLayout.HEADER_LENGTH;
         encoder.wrap(buffer, bodyOffset);
         envelopeEncoder.wrap(buffer, bodyOffset).correlationId(correlationId).timestamp(now);
-        final long source = currentActor;
-        envelopeEncoder.source()
-            .cpu(ActorAddress.cpu(source)).service(ActorAddress.service(source)).instance(ActorAddress.instance(source));
-        envelopeEncoder.destination()
-            .cpu(dstCpu).service(ActorAddress.service(destination)).instance(ActorAddress.instance(destination));
+        // actorAddress composites are written whole: the packed long has their exact layout
+        buffer.putLong(index + MessageLayout.SOURCE_OFFSET, currentActor, LITTLE_ENDIAN);
+        buffer.putLong(index + MessageLayout.DESTINATION_OFFSET, destination, LITTLE_ENDIAN);
         claimBuffer = buffer;
         claimIndex = index;
         return bodyOffset;

@@ -23,6 +23,7 @@ public final class Affinity
     {
     }
 
+    @SuppressWarnings("restricted") // the one native call Tessera makes on the host: sched_(get|set)affinity
     private static MethodHandle lookup(final String name)
     {
         final Linker linker = Linker.nativeLinker();

@@ -1,5 +1,7 @@
 package org.tessera.kernel.runtime.trace;
 
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -66,8 +68,8 @@ public final class TraceRecorder implements TraceSink
         final HandledRecordEncoder e = handled[cpu];
         e.wrapAndApplyHeader(out, start, headers[cpu])
             .sequence(sequence)
-            .source(buffer.getLong(offset + MessageLayout.SOURCE_OFFSET))
-            .destination(buffer.getLong(offset + MessageLayout.DESTINATION_OFFSET))
+            .source(buffer.getLong(offset + MessageLayout.SOURCE_OFFSET, LITTLE_ENDIAN))
+            .destination(buffer.getLong(offset + MessageLayout.DESTINATION_OFFSET, LITTLE_ENDIAN))
             .msgTypeId(msgTypeId)
             .time(time)
             .instructions(instructions)
