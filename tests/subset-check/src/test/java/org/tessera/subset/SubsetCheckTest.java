@@ -276,6 +276,12 @@ class SubsetCheckTest
                 }
             }
             """),
+        Map.entry("sample.kernel.Point", """
+            package sample.kernel;
+            public record Point(int x, int y)
+            {
+            }
+            """),
         Map.entry("sample.kernel.Reflection", """
             package sample.kernel;
             public final class Reflection
@@ -341,6 +347,15 @@ class SubsetCheckTest
                         case RUNNING: state = State.DONE; return 2;
                         default: return 0;
                     }
+                }
+                public int weight(final State value)
+                {
+                    return switch (value)
+                    {
+                        case IDLE -> 1;
+                        case RUNNING -> 2;
+                        case DONE -> 3;
+                    };
                 }
                 public int code(final String name)
                 {
@@ -529,6 +544,13 @@ class SubsetCheckTest
     }
 
     @Test
+    void shouldReportRecordMethods()
+    {
+        assertOnly("Point", Rule.INVOKEDYNAMIC, "toString", "hashCode", "equals");
+        assertTrue(of("Point", "toString").getFirst().instruction().endsWith("java/lang/runtime/ObjectMethods.bootstrap"));
+    }
+
+    @Test
     void shouldReportReflection()
     {
         assertOnly("Reflection", Rule.REFLECTION, "fieldCount", "load");
@@ -575,6 +597,9 @@ class SubsetCheckTest
             "Locked.decrement EXCEPTION_HANDLER",
             "Locked.decrement MONITOR",
             "Locked.increment MONITOR",
+            "Point.equals INVOKEDYNAMIC",
+            "Point.hashCode INVOKEDYNAMIC",
+            "Point.toString INVOKEDYNAMIC",
             "Reflection.fieldCount REFLECTION",
             "Reflection.load REFLECTION",
             "TryCatch.narrow EXCEPTION_HANDLER",
