@@ -1,6 +1,6 @@
 package org.tessera.kernel.runtime.machine;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,7 +39,7 @@ public final class HostRunner
      *
      * @param log where warnings go (standard error).
      */
-    public static RunResult run(final Machine machine, final long timeoutNanos, final PrintStream log)
+    public static RunResult run(final Machine machine, final long timeoutNanos, final PrintWriter log)
     {
         final int n = machine.cpus().length;
         final int[] cores = Affinity.allowedCores();

@@ -1,6 +1,6 @@
 package org.tessera.kernel.runtime.machine;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.function.Function;
 
 import org.tessera.arch.spi.PhysicalMemory;
@@ -146,21 +146,29 @@ public final class Machine implements AutoCloseable
     /** @return true when every CPU completed the self-check and every reply checked out. */
     public boolean selfCheckPassed()
     {
+        long sent = 0;
+        long served = 0;
         for (final SelfCheckService s : selfChecks)
         {
             if (!s.complete() || s.badReplies() != 0)
             {
                 return false;
             }
+            sent += s.requestsSent();
+            served += s.requestsServed();
         }
+        // a CPU reports when its own pings are answered and may serve others' pings after
+        // that, so "served" is summed from the final counters, not from the reports
         final SelfCheckService coordinator = selfChecks[0];
         return coordinator.reportsReceived() == cpus.length &&
-            coordinator.totalReplies() == coordinator.totalSent() &&
-            coordinator.totalServed() == coordinator.totalSent();
+            coordinator.totalSent() == sent &&
+            coordinator.totalReplies() == sent &&
+            served == sent &&
+            sent == (long)cpus.length * cpus.length * description.selfCheckRounds();
     }
 
     /** Print the per-CPU summary. */
-    public void printSummary(final PrintStream out)
+    public void printSummary(final PrintWriter out)
     {
         for (int i = 0; i < cpus.length; i++)
         {

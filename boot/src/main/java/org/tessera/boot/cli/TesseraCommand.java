@@ -1,0 +1,24 @@
+package org.tessera.boot.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tessera} command line. */
+@Command(name = "tessera", mixinStandardHelpOptions = true, version = "tessera 0.1.0",
+    description = "Tessera: an actor-structured microkernel in Java.",
+    subcommands = {BootCommand.class, SimCommand.class, TraceCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
+public final class TesseraCommand
+{
+    /** Run the command line; exits with the command's status. */
+    public static void main(final String[] args)
+    {
+        System.exit(execute(args));
+    }
+
+    /** @return the exit status of the command. */
+    public static int execute(final String... args)
+    {
+        return new CommandLine(new TesseraCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    }
+}
