@@ -1,0 +1,258 @@
+package org.tessera.kernel.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.tessera.lockfree.Inbox;
+import org.tessera.messages.runtime.ErrorCode;
+import org.tessera.messages.runtime.ErrorReplyDecoder;
+import org.tessera.messages.runtime.PingReplyDecoder;
+import org.tessera.messages.runtime.PingReplyEncoder;
+import org.tessera.messages.runtime.PingRequestDecoder;
+import org.tessera.messages.runtime.PingRequestEncoder;
+import org.tessera.messages.runtime.StartDecoder;
+import org.tessera.messages.runtime.TimerFiredDecoder;
+
+/** Two CPU loops stepped by hand with a manual clock: no threads. */
+class CpuAgentTest
+{
+    static final int SVC = ServiceIds.FIRST_USER_SERVICE;
+    long time = 1_000;
+    final Clock clock = () -> time;
+
+    /** Records what it receives; on Start sends {@code pings} pings to {@code peer}; answers pings. */
+    static final class TestActor implements Actor
+    {
+        final List<String> received = new ArrayList<>();
+        final List<Long> correlations = new ArrayList<>();
+        final PingRequestEncoder request = new PingRequestEncoder();
+        final PingRequestDecoder requestDecoder = new PingRequestDecoder();
+        final PingReplyEncoder reply = new PingReplyEncoder();
+        final ErrorReplyDecoder error = new ErrorReplyDecoder();
+        final TimerFiredDecoder timer = new TimerFiredDecoder();
+        long peer;
+        int pings;
+        int sendResult;
+        long timerAt = -1;
+
+        public void onMessage(final Message m, final ActorContext ctx)
+        {
+            correlations.add(m.correlationId());
+            switch (m.templateId())
+            {
+                case StartDecoder.TEMPLATE_ID ->
+                {
+                    received.add("start");
+                    for (int i = 0; i < pings; i++)
+                    {
+                        sendResult = ctx.claim(peer, ctx.nextCorrelationId(), request, 0);
+                        if (sendResult < 0)
+                        {
+                            break;
+                        }
+                        request.sequence(i).value(100 + i);
+                        ctx.commit();
+                    }
+                    if (timerAt >= 0)
+                    {
+                        ctx.setTimer(timerAt, 77);
+                    }
+                }
+                case PingRequestDecoder.TEMPLATE_ID ->
+                {
+                    requestDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+                    received.add("ping " + requestDecoder.value() + " from cpu " + ActorAddress.cpu(m.source()));
+                    ctx.reply(m, reply, 0);
+                    reply.sequence(requestDecoder.sequence()).value(requestDecoder.value() * 2).handledBy(ctx.cpu());
+                    ctx.commit();
+                }
+                case PingReplyDecoder.TEMPLATE_ID -> received.add("reply");
+                case ErrorReplyDecoder.TEMPLATE_ID ->
+                {
+                    error.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+                    received.add("error " + error.code());
+                }
+                case TimerFiredDecoder.TEMPLATE_ID ->
+                {
+                    timer.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+                    received.add("timer " + timer.payload() + " at " + ctx.nanoTime());
+                }
+                default -> received.add("other");
+            }
+        }
+    }
+
+    private CpuAgent[] machine(final int inboxBytes)
+    {
+        final Inbox[] inboxes = {new Inbox(inboxBytes), new Inbox(inboxBytes)};
+        final InboxTransport transport = new InboxTransport(inboxes);
+        return new CpuAgent[] {
+            new CpuAgent(0, 2, inboxes[0], 4096, transport, clock, null, 1, 16),
+            new CpuAgent(1, 2, inboxes[1], 4096, transport, clock, null, 2, 16)};
+    }
+
+    @Test
+    void shouldDispatchSameCpuMessagesInPlaceWithoutTheInbox()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final TestActor a = new TestActor();
+        final TestActor b = new TestActor();
+        a.peer = cpus[0].register(SVC, 1, b);
+        a.pings = 3;
+        final long addressA = cpus[0].register(SVC, 0, a);
+        cpus[0].injectStart(addressA, 0);
+        while (cpus[0].doWork() > 0)
+        {
+            time += 10;
+        }
+        assertEquals(List.of("ping 100 from cpu 0", "ping 101 from cpu 0", "ping 102 from cpu 0"), b.received);
+        assertEquals(List.of("start", "reply", "reply", "reply"), a.received);
+        assertEquals(0, cpus[0].inbox().claims(), "same-CPU messages never touch the inbox");
+        assertEquals(7, cpus[0].sentLocal(), "the boot Start, three pings and three replies");
+        assertEquals(a.correlations.subList(1, 4), b.correlations, "replies carry the request's correlation id");
+    }
+
+    @Test
+    void shouldDeliverCrossCpuMessagesThroughTheInbox()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final TestActor a = new TestActor();
+        final TestActor b = new TestActor();
+        a.peer = cpus[1].register(SVC, 0, b);
+        a.pings = 2;
+        cpus[0].injectStart(cpus[0].register(SVC, 0, a), 0);
+        cpus[0].doWork();
+        assertTrue(b.received.isEmpty());
+        assertEquals(2, cpus[0].sentRemote());
+        cpus[1].doWork();
+        assertEquals(List.of("ping 100 from cpu 0", "ping 101 from cpu 0"), b.received);
+        cpus[0].doWork();
+        assertEquals(List.of("start", "reply", "reply"), a.received);
+    }
+
+    @Test
+    void shouldReportBackPressureToTheSenderAndLoseNothing()
+    {
+        final CpuAgent[] cpus = machine(1024);
+        final TestActor a = new TestActor();
+        final TestActor b = new TestActor();
+        a.peer = cpus[1].register(SVC, 0, b);
+        a.pings = 1000;
+        cpus[0].injectStart(cpus[0].register(SVC, 0, a), 0);
+        cpus[0].doWork();
+        assertEquals(ActorContext.BACK_PRESSURED, a.sendResult);
+        final long sent = cpus[0].sentRemote();
+        assertTrue(sent > 0 && sent < 1000, "some sends fit, then the inbox pushed back: " + sent);
+        assertEquals(1, cpus[0].backPressured());
+        cpus[1].drainLimits(10_000, 10_000, 10);
+        cpus[1].doWork();
+        assertEquals(sent, b.received.size(), "every committed message is delivered");
+        assertEquals(sent, cpus[1].inbox().messagesDrained());
+    }
+
+    @Test
+    void shouldAnswerAnUnknownDestinationWithAnError()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final TestActor a = new TestActor();
+        a.peer = ActorAddress.of(1, SVC, 5);
+        a.pings = 1;
+        cpus[0].injectStart(cpus[0].register(SVC, 0, a), 0);
+        cpus[0].doWork();
+        cpus[1].doWork();
+        assertEquals(1, cpus[1].unknownDestination());
+        cpus[0].doWork();
+        assertEquals(List.of("start", "error " + ErrorCode.UNKNOWN_DESTINATION), a.received);
+    }
+
+    @Test
+    void shouldRefuseAClaimForACpuThatDoesNotExist()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final TestActor a = new TestActor();
+        a.peer = ActorAddress.of(7, SVC, 0);
+        a.pings = 1;
+        cpus[0].injectStart(cpus[0].register(SVC, 0, a), 0);
+        cpus[0].doWork();
+        assertEquals(ActorContext.NO_SUCH_CPU, a.sendResult);
+    }
+
+    @Test
+    void shouldCountMalformedRecordsAndKeepRunning()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final TestActor b = new TestActor();
+        final long addressB = cpus[1].register(SVC, 0, b);
+        final UnsafeBuffer garbage = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+        for (int i = 0; i < 64; i++)
+        {
+            garbage.putByte(i, (byte)(i * 37));
+        }
+        cpus[1].inbox().offer(12345, garbage, 0, 64);
+        cpus[1].inbox().offer(7, garbage, 0, 5);
+        final TestActor a = new TestActor();
+        a.peer = addressB;
+        a.pings = 1;
+        cpus[0].injectStart(cpus[0].register(SVC, 0, a), 0);
+        cpus[0].doWork();
+        cpus[1].doWork();
+        assertEquals(2, cpus[1].malformed());
+        assertEquals(List.of("ping 100 from cpu 0"), b.received);
+    }
+
+    @Test
+    void shouldFireTimersAtTheirDeadline()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final TestActor a = new TestActor();
+        a.timerAt = 5_000;
+        cpus[0].injectStart(cpus[0].register(SVC, 0, a), 0);
+        cpus[0].doWork();
+        time = 4_999;
+        cpus[0].doWork();
+        assertEquals(List.of("start"), a.received);
+        time = 5_000;
+        cpus[0].doWork();
+        assertEquals(List.of("start", "timer 77 at 5000"), a.received);
+        assertEquals(1, cpus[0].timersFired());
+    }
+
+    @Test
+    void shouldDigestTheHandledHistory()
+    {
+        final long[] digests = new long[3];
+        for (int run = 0; run < 3; run++)
+        {
+            time = 1_000;
+            final CpuAgent[] cpus = machine(4096);
+            final TestActor a = new TestActor();
+            final TestActor b = new TestActor();
+            a.peer = cpus[1].register(SVC, 0, b);
+            a.pings = run == 2 ? 3 : 2;
+            cpus[0].injectStart(cpus[0].register(SVC, 0, a), 0);
+            cpus[0].doWork();
+            cpus[1].doWork();
+            cpus[0].doWork();
+            digests[run] = Digest.mix(cpus[0].cpuDigest(), cpus[1].cpuDigest());
+        }
+        assertEquals(digests[0], digests[1], "same history, same digest");
+        assertNotEquals(digests[0], digests[2], "different history, different digest");
+    }
+
+    @Test
+    void shouldPanicWhenAnActorLeavesAClaimOpen()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final Actor leaky = (m, ctx) -> ctx.claim(ActorAddress.of(1, SVC, 0), 0, new PingRequestEncoder(), 0);
+        cpus[0].injectStart(cpus[0].register(SVC, 0, leaky), 0);
+        assertThrows(IllegalStateException.class, cpus[0]::doWork);
+    }
+}
