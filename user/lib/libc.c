@@ -333,10 +333,16 @@ static void fmt_double(struct sink *s, double v, int width, int precision, int f
     for (int i = 0; i < precision; i++) {
         scale *= 10;
     }
+    /* frac * scale exactly is scaled + error (the fused multiply-add gives the error of
+       the product exactly), so ties are judged on the true value: 0.0005 is really
+       0.000500000000000000010..., above the tie at three decimals. */
     double scaled = frac * (double)scale;
+    double error = __builtin_fma(frac, (double)scale, -scaled);
     uint64_t fp = (uint64_t)scaled;
     double rest = scaled - (double)fp;
-    if (rest > 0.5 || (rest == 0.5 && (fp & 1) != 0)) {
+    /* Ties go to the even last digit, which with no decimals is the integer part's. */
+    uint64_t last = precision > 0 ? fp : ip;
+    if (rest > 0.5 || (rest == 0.5 && (error > 0.0 || (error == 0.0 && (last & 1) != 0)))) {
         fp++;
     }
     if (fp >= scale) {
