@@ -3,7 +3,8 @@
  * in the boot image, through Tessera's spawn call), worker k counts the primes in
  * [k * SPAN, (k + 1) * SPAN) and exits with that count as its status (at most 168 for a
  * span of 1000, so it fits the 8 bits of an exit status). The parent reaps them all with
- * wait4, adds the counts up and checks the total against its own sieve.
+ * wait4, prints the counts in worker order, adds them up and checks the total against its
+ * own sieve.
  *
  *   workers [N]                 parent, N workers (default 4, at most 16)
  *   workers --worker K          one worker (runs under qemu-riscv64 too)
@@ -56,11 +57,11 @@ static int sieve_count(long limit)
     return count;
 }
 
+/* A worker prints nothing: with workers on several CPUs the order of their lines would
+   depend on timing, and the demo's output must not. Its exit status is its answer. */
 static int run_worker(long k)
 {
-    int count = count_primes(k * SPAN, (k + 1) * SPAN);
-    printf("worker %ld: %d primes in [%ld, %ld)\n", k, count, k * SPAN, (k + 1) * SPAN);
-    return count;
+    return count_primes(k * SPAN, (k + 1) * SPAN);
 }
 
 int main(int argc, char **argv)
@@ -74,13 +75,16 @@ int main(int argc, char **argv)
         return 2;
     }
     printf("workers: spawning %ld workers\n", n);
+    long pids[MAX_WORKERS];
+    int counts[MAX_WORKERS];
     for (long k = 0; k < n; k++) {
         char index[24];
         snprintf(index, sizeof(index), "%ld", k);
         char *child_argv[] = {"workers", "--worker", index, NULL};
-        long pid = tessera_spawn("workers", child_argv);
-        if (pid < 0) {
-            printf("workers: spawn of worker %ld failed: error %ld\n", k, -pid);
+        pids[k] = tessera_spawn("workers", child_argv);
+        counts[k] = -1;
+        if (pids[k] < 0) {
+            printf("workers: spawn of worker %ld failed: error %ld\n", k, -pids[k]);
             return 1;
         }
     }
@@ -92,11 +96,24 @@ int main(int argc, char **argv)
             printf("workers: wait4 failed: error %ld\n", -pid);
             return 1;
         }
-        if (!WIFEXITED(status)) {
-            printf("workers: a worker died by signal %d\n", WTERMSIG(status));
+        long k = 0;
+        while (k < n && pids[k] != pid) {
+            k++;
+        }
+        if (k == n) {
+            printf("workers: wait4 returned a pid that is not one of the workers\n");
             return 1;
         }
-        total += WEXITSTATUS(status);
+        if (!WIFEXITED(status)) {
+            printf("workers: worker %ld died by signal %d\n", k, WTERMSIG(status));
+            return 1;
+        }
+        counts[k] = WEXITSTATUS(status);
+        total += counts[k];
+    }
+    /* Reported in worker order, whatever order they finished in. */
+    for (long k = 0; k < n; k++) {
+        printf("worker %ld: %d primes in [%ld, %ld)\n", k, counts[k], k * SPAN, (k + 1) * SPAN);
     }
     int expected = sieve_count(n * SPAN);
     printf("workers: collected %ld workers, %ld primes below %ld (sieve says %d): %s\n", n, total,
