@@ -21,6 +21,54 @@ unsigned long getauxval(unsigned long type)
 
 int main(int argc, char **argv, char **envp);
 
+/*
+ * Thread-local storage for the main thread, as glibc's static startup sets it up: Linux
+ * leaves tp alone, so the program does it. RISC-V uses TLS variant I with no TCB in front
+ * of the block: the linker computes tp-relative offsets from the start of the PT_TLS
+ * segment, so tp points at a copy of the template (.tdata) followed by zeros (.tbss).
+ */
+struct elf_phdr {
+    uint32_t p_type;
+    uint32_t p_flags;
+    uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
+};
+
+#define PT_TLS 7
+#define TLS_STATIC_SIZE 512
+#define TLS_STATIC_ALIGN 64
+
+extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+static unsigned char tls_static[TLS_STATIC_SIZE] __attribute__((aligned(TLS_STATIC_ALIGN)));
+
+static void setup_tls(void)
+{
+    const struct elf_phdr *ph = (const struct elf_phdr *)getauxval(AT_PHDR);
+    unsigned long phnum = getauxval(AT_PHNUM);
+    const struct elf_phdr *tls = NULL;
+    for (unsigned long i = 0; ph != NULL && i < phnum; i++) {
+        if (ph[i].p_type == PT_TLS) {
+            tls = &ph[i];
+        }
+    }
+    if (tls == NULL) {
+        return;
+    }
+    /* e_entry (offset 24 of the ELF header) is the link-time entry, AT_ENTRY the run-time one. */
+    unsigned long bias = getauxval(AT_ENTRY) - *(const unsigned long *)(__ehdr_start + 24);
+    unsigned long align = tls->p_align > 1 ? tls->p_align : 1;
+    unsigned char *block = tls_static;
+    if (tls->p_memsz > TLS_STATIC_SIZE || align > TLS_STATIC_ALIGN) {
+        unsigned char *raw = malloc(tls->p_memsz + align);
+        if (raw == NULL) {
+            sys_exit_group(127);
+        }
+        block = (unsigned char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
+    }
+    memcpy(block, (const void *)(tls->p_vaddr + bias), tls->p_filesz);
+    memset(block + tls->p_filesz, 0, tls->p_memsz - tls->p_filesz);
+    __asm__ volatile("mv tp, %0" : : "r"(block) : "memory");
+}
+
 __attribute__((noreturn, used)) void __tessera_start(long *sp)
 {
     int argc = (int)sp[0];
@@ -32,6 +80,7 @@ __attribute__((noreturn, used)) void __tessera_start(long *sp)
     }
     environ = envp;
     auxv_start = (unsigned long *)(e + 1);
+    setup_tls();
     exit(main(argc, argv, envp));
 }
 
@@ -57,8 +106,6 @@ typedef struct {
 #define DT_RELASZ 8
 #define DT_RELAENT 9
 #define R_RISCV_RELATIVE 3
-
-extern const char __ehdr_start[] __attribute__((visibility("hidden")));
 
 __attribute__((used)) void __tessera_self_relocate(void)
 {

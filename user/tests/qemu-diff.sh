@@ -15,7 +15,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 user=$(dirname "$here")
 expected="$here/expected"
-programs="hello hello-pie cpubound memory fault syscalls fpu"
+programs="hello hello-pie cpubound memory fault syscalls fpu tls"
 
 args_for() {
     case "$1" in

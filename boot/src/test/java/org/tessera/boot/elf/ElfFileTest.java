@@ -68,7 +68,10 @@ class ElfFileTest
 
         assertFalse(elf.stackExecutable());
         assertTrue(elf.gnuStackSegment().isPresent());
-        assertTrue(elf.tlsSegment().isEmpty(), "the runtime uses no thread-local storage");
+        // Only the tls program has thread-local variables; its template lies in the loaded data.
+        assertEquals(path.getFileName().toString().equals("tls.elf"), elf.tlsSegment().isPresent());
+        elf.tlsSegment().ifPresent(tls -> assertTrue(loads.stream().anyMatch(ph -> ph.writable() &&
+            ph.vaddr() <= tls.vaddr() && tls.vaddr() + tls.filesz() <= ph.vaddr() + ph.filesz())));
         assertTrue(elf.toString().contains("LOAD"));
     }
 
@@ -217,6 +220,29 @@ class ElfFileTest
         final ElfFormatException ex = assertThrows(ElfFormatException.class, () -> ElfFile.parse(editor.bytes()));
         assertEquals(reason, ex.reason(), ex.getMessage());
         assertTrue(ex.getMessage().contains(fragment), "message \"" + ex.getMessage() + "\" should mention " + fragment);
+    }
+
+    @Test
+    void shouldExposeTlsTemplate()
+    {
+        final Editor editor = new Editor(UserPrograms.read("hello.elf"));
+        final int i = editor.ofType(ProgramHeader.PT_RISCV_ATTRIBUTES);
+        final int rodata = editor.loadAfter(editor.text());
+        editor.phdrInt(i, 0, ProgramHeader.PT_TLS);
+        editor.phdrLong(i, 8, editor.phdrLong(rodata, 8));
+        editor.phdrLong(i, 16, editor.phdrLong(rodata, 16));
+        editor.phdrLong(i, 32, 8);
+        editor.phdrLong(i, 40, 32);
+        editor.phdrLong(i, 48, 8);
+
+        final ProgramHeader tls = ElfFile.parse(editor.bytes()).tlsSegment().orElseThrow();
+        assertEquals(8, tls.filesz());
+        assertEquals(32, tls.memsz());
+        assertEquals(editor.phdrLong(rodata, 16), tls.vaddr());
+
+        editor.phdrLong(i, 32, 40);
+        final ElfFormatException tooBig = assertThrows(ElfFormatException.class, () -> ElfFile.parse(editor.bytes()));
+        assertEquals(Reason.FILESZ_EXCEEDS_MEMSZ, tooBig.reason());
     }
 
     @Test
