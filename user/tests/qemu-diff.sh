@@ -35,6 +35,12 @@ else
     set -- qemu-riscv64
 fi
 
+# The programs run from user/, so a command given by a relative path (./tessera) is made
+# absolute first, against the directory the script was started from.
+case "$1" in
+    /*) ;;
+    */*) cmd=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); shift; set -- "$cmd" "$@" ;;
+esac
 cd "$user" || exit 2
 export TESSERA_GREETING="hello from the test"
 export TESSERA_NAME="qemu-diff"
