@@ -31,7 +31,9 @@ import java.util.Objects;
  *   sp        -&gt;  | argc                           |  16-byte aligned
  *                  +--------------------------------+
  * </pre>
- * All words are 64-bit little-endian. The strings are copied exactly (no encoding added or
+ * The string area's start is rounded down to 16 bytes before AT_RANDOM is placed (Linux's
+ * {@code arch_align_stack} as on x86-64 and arm64, without its randomisation: the run's
+ * layout must depend only on its inputs). All words are 64-bit little-endian. The strings are copied exactly (no encoding added or
  * removed) and NUL-terminated. The result is {@link #bytes()}, the image of
  * [{@link #stackPointer()}, stackTop), for the VM service to copy into the stack's pages;
  * the new thread starts with {@code sp = stackPointer()}.
