@@ -282,6 +282,42 @@ public abstract class PageTableFormatContractTest
     }
 
     @Test
+    void shouldNotLoseBitsTheMmuSetsWhileTheOwnerChangesEntries() throws InterruptedException
+    {
+        final int pages = 512;
+        final int rw = PageFlags.READ | PageFlags.WRITE;
+        for (int i = 0; i < pages; i++)
+        {
+            assertEquals(PageTableStatus.OK, format.map(root, i * 4096L, i * 4096L, 4096, rw, frames));
+        }
+        // Another CPU's MMU writes every page once while the owner keeps re-protecting them:
+        // a protect that stored a recomputed entry without compare-and-set would drop D.
+        final Thread mmu = new Thread(() ->
+        {
+            for (int i = 0; i < pages; i++)
+            {
+                format.translate(root, i * 4096L, AccessKind.WRITE, false);
+            }
+        });
+        mmu.start();
+        int round = 0;
+        while (mmu.isAlive() || round < 4)
+        {
+            final int flags = rw | ((round & 1) != 0 ? PageFlags.GLOBAL : 0);
+            for (int i = 0; i < pages; i++)
+            {
+                assertEquals(PageTableStatus.OK, format.protect(root, i * 4096L, flags));
+            }
+            round++;
+        }
+        mmu.join();
+        for (int i = 0; i < pages; i++)
+        {
+            assertEquals(PageFlags.ACCESSED | PageFlags.DIRTY, format.accessedDirty(root, i * 4096L), "page " + i);
+        }
+    }
+
+    @Test
     void shouldPresetAccessedAndDirtyWhenAsked()
     {
         final int flags = PageFlags.READ | PageFlags.WRITE | PageFlags.ACCESSED | PageFlags.DIRTY;
