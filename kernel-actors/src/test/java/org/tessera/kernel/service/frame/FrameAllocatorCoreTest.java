@@ -204,6 +204,39 @@ class FrameAllocatorCoreTest
     }
 
     @Test
+    void shouldServeHighRequestsFromHighFirstAndNeverGiveHighToNormalRequests()
+    {
+        // 32-bit layout: DMA 0-16 MiB, Normal 16-32 MiB (direct mapped), High 32-64 MiB.
+        core = new FrameAllocatorCore(
+            new PhysicalLayout(MemoryDescription.singleNode(64 * MIB, new long[0], new long[0], 32 * MIB)), 0, MAX_ORDER, 1);
+        final long normalFrames = core.freeFrames(ZONE_NORMAL);
+        final long reserve = core.lowmemReserve(ZONE_NORMAL, PhysicalLayout.ZONE_HIGH);
+        assertEquals(8192 / 32, reserve, "Normal keeps managed(High) / 32 from High requests");
+
+        final long first = core.allocate(1, ZONE_NORMAL, OWNER);
+        assertTrue(first >= 16 * MIB && first < 32 * MIB);
+        final List<String> visits = new ArrayList<>();
+        long pa;
+        while ((pa = core.allocate(64, PhysicalLayout.ZONE_HIGH, OWNER)) >= 0)
+        {
+            final String zone = pa >= 32 * MIB ? "High" : pa >= 16 * MIB ? "Normal" : "DMA";
+            if (visits.isEmpty() || !visits.get(visits.size() - 1).equals(zone))
+            {
+                visits.add(zone);
+            }
+        }
+
+        // Balanced pass keeps High, then Normal (plus its reserve), above the low watermark;
+        // the drain pass empties High and takes Normal down to its reserve; DMA comes last.
+        assertEquals(List.of("High", "Normal", "High", "Normal", "DMA"), visits);
+        assertEquals(0, core.freeFrames(PhysicalLayout.ZONE_HIGH));
+        assertTrue(core.freeFrames(ZONE_NORMAL) >= reserve, "the reserve stays for Normal requests");
+        final long normal = core.allocate(64, ZONE_NORMAL, OWNER);
+        assertTrue(normal >= 16 * MIB && normal < 32 * MIB, "Normal requests still served from Normal");
+        assertTrue(normalFrames - core.freeFrames(ZONE_NORMAL) > 64);
+    }
+
+    @Test
     void shouldFailOutOfMemoryWithoutChangingState()
     {
         final FrameAllocatorCore core = normalOnly();

@@ -8,10 +8,14 @@ import static org.tessera.kernel.service.frame.TestLayouts.MIB;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class FrameAllocatorsTest
 {
@@ -83,5 +87,53 @@ class FrameAllocatorsTest
         assertEquals(FrameStatus.NOT_MANAGED, allocators.core(2).free(pa, 4, OWNER), "another node's frames");
         assertEquals(FrameStatus.OK, allocators.free(pa, 4, OWNER));
         assertEquals(FrameStatus.DOUBLE_FREE, allocators.free(pa, 4, OWNER));
+    }
+
+    static LongStream seeds()
+    {
+        return LongStream.rangeClosed(1, 6);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void shouldKeepEveryNodeConsistentUnderRandomRequestsFromAllNodes(final long seed)
+    {
+        final Random random = new Random(seed);
+        final List<long[]> live = new ArrayList<>();
+        for (int op = 0; op < 1500; op++)
+        {
+            if (live.isEmpty() || random.nextInt(5) < 3)
+            {
+                final int local = random.nextInt(3);
+                final int count = random.nextInt(12) == 0 ? 512 * (1 + random.nextInt(4)) : 1 + random.nextInt(64);
+                final int zone = random.nextInt(8) == 0 ? ZONE_DMA : ZONE_NORMAL;
+                final int owner = 1 + random.nextInt(3);
+                final long pa = allocators.allocate(local, count, zone, owner);
+                if (pa >= 0)
+                {
+                    final int node = layout.nodeOf(pa);
+                    assertEquals(node, layout.nodeOf(pa + (count - 1) * 4096L), "a run never spans nodes");
+                    if (zone == ZONE_DMA)
+                    {
+                        assertTrue(pa + count * 4096L <= 16 * MIB);
+                    }
+                    live.add(new long[]{pa, count, owner});
+                }
+            }
+            else
+            {
+                final long[] run = live.remove(random.nextInt(live.size()));
+                assertEquals(FrameStatus.OK, allocators.free(run[0], (int)run[1], (int)run[2]));
+            }
+        }
+        assertEquals(0, allocators.checkAccounting());
+        for (final long[] run : live)
+        {
+            assertEquals(FrameStatus.OK, allocators.free(run[0], (int)run[1], (int)run[2]));
+        }
+        for (int node = 0; node < 3; node++)
+        {
+            assertEquals(allocators.core(node).managedFrames(), allocators.core(node).freeFrames());
+        }
     }
 }
