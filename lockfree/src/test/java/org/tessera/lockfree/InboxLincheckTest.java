@@ -120,8 +120,8 @@ public class InboxLincheckTest implements MessageHandler
             .actorsPerThread(3)
             .actorsBefore(2)
             .actorsAfter(2)
-            .iterations(30)
-            .invocationsPerIteration(1_000)
+            .iterations(20)
+            .invocationsPerIteration(500)
             .check(InboxLincheckTest.class);
     }
 
