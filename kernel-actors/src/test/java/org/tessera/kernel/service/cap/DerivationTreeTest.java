@@ -107,6 +107,32 @@ class DerivationTreeTest
         System.out.printf("cascading revoke: %d capabilities across 3 spaces, chain depth 100%n", revoked);
     }
 
+    @Test
+    void shouldRevokeDescendantsButKeepTheCapabilityItself()
+    {
+        final CapabilityPagePool pool = CapTestSupport.pool(4);
+        final DerivationTree tree = new DerivationTree(16);
+        final CapabilitySpaceTable table = new CapabilitySpaceTable(3, tree);
+        final CapabilitySpace owner = new CapabilitySpace(0, 1, pool);
+        final CapabilitySpace other = new CapabilitySpace(1, 1, pool);
+        table.register(owner);
+        table.register(other);
+        final int flags = CapabilityToken.FLAG_GRANTABLE | CapabilityToken.FLAG_DERIVABLE;
+        final int slot = owner.create(1, CapabilityType.MEMORY, Rights.MEMORY_ALL, flags, 0, tree);
+        final int derived = owner.derive(slot, Rights.MEMORY_READ, flags, tree);
+        final int granted = owner.grant(derived, other, Rights.MEMORY_READ, 0, tree);
+        final long derivedToken = owner.token(derived);
+        final long grantedToken = other.token(granted);
+        final RevocationLog log = new RevocationLog(16);
+        assertEquals(2, table.revokeDescendants(0, slot, log));
+        assertEquals(CapabilityError.OK, owner.check(owner.token(slot), CapabilityType.MEMORY, Rights.MEMORY_WRITE));
+        assertEquals(CapabilityError.REVOKED, owner.check(derivedToken, CapabilityType.MEMORY, 0));
+        assertEquals(CapabilityError.REVOKED, other.check(grantedToken, CapabilityType.MEMORY, 0));
+        assertEquals(1, tree.size());
+        assertEquals(CapabilityError.NO_SUCH_SPACE, table.revoke(2, slot, log));
+        assertEquals(CapabilityError.NOT_LIVE, table.revoke(0, derived, log));
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {1L, 77L})
     void shouldRevokeAWholeTenThousandNodeTree(final long seed)
