@@ -1,5 +1,7 @@
 package org.tessera.boot.cli;
 
+import java.io.PrintWriter;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,6 +21,17 @@ public final class TesseraCommand
     /** @return the exit status of the command. */
     public static int execute(final String... args)
     {
-        return new CommandLine(new TesseraCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** @return the exit status of the command, its output and errors written to the given writers. */
+    public static int execute(final PrintWriter out, final PrintWriter err, final String... args)
+    {
+        return commandLine().setOut(out).setErr(err).execute(args);
+    }
+
+    private static CommandLine commandLine()
+    {
+        return new CommandLine(new TesseraCommand()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 }
