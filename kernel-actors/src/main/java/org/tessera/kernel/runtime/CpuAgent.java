@@ -63,6 +63,9 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     private final UnsafeBuffer scratch;
     private final long runtimeAddress;
 
+    private UserExecution user;
+    private long userAddress = ActorAddress.NONE;
+    private long lastSliceInstructions;
     private int inboxLimit = DEFAULT_DRAIN_LIMIT;
     private int localLimit = DEFAULT_DRAIN_LIMIT;
     private int timerLimit = DEFAULT_DRAIN_LIMIT;
@@ -191,7 +194,46 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         }
         work += local.read(this, localLimit);
         work += inbox.drain(this, inboxLimit);
+        lastSliceInstructions = 0;
+        if (user != null && user.runnable())
+        {
+            currentActor = userAddress;
+            final long retired = user.run(this);
+            currentActor = ActorAddress.NONE;
+            if (claimIndex != NO_CLAIM)
+            {
+                throw new IllegalStateException("user execution returned with an uncommitted claim");
+            }
+            instructions += retired;
+            lastSliceInstructions = retired;
+            work++;
+        }
         return work;
+    }
+
+    /**
+     * Attach the scheduler's user-execution hook (boot only); its sends come from {@code owner}.
+     */
+    public void attachUserExecution(final long owner, final UserExecution execution)
+    {
+        if (ActorAddress.cpu(owner) != cpu)
+        {
+            throw new IllegalArgumentException("the owner of a CPU's user execution must live on that CPU");
+        }
+        this.userAddress = owner;
+        this.user = execution;
+    }
+
+    /** @return user instructions retired in the last cycle's slice (0 if none ran). */
+    public long lastSliceInstructions()
+    {
+        return lastSliceInstructions;
+    }
+
+    /** @return user instructions retired on this CPU so far. */
+    public long instructions()
+    {
+        return instructions;
     }
 
     public String roleName()
@@ -208,7 +250,8 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     /** @return true when a call to {@link #doWork()} now would find something to do. */
     public boolean hasWork(final long time)
     {
-        return local.size() > 0 || !inbox.isEmpty() || timers.nextDeadline() - time <= 0;
+        return local.size() > 0 || !inbox.isEmpty() || timers.nextDeadline() - time <= 0 ||
+            (user != null && user.runnable());
     }
 
     /** @return the earliest pending timer deadline, or {@link Long#MAX_VALUE}. */
@@ -507,12 +550,6 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     }
 
     // ---- host-side observation (read after the loop has stopped, or for statistics) ----
-
-    /** Add user instructions retired on this CPU (the CPU engine reports them). */
-    public void addInstructions(final long count)
-    {
-        instructions += count;
-    }
 
     /** @return digest of every message handled by the actor in {@code slot} order, 0 if none. */
     public long actorDigest(final int service, final int instance)

@@ -123,7 +123,8 @@ public final class Simulator
             final int limit = 1 + (int)random.nextLong(options.maxStepMessages());
             cpus[cpu].drainLimits(limit, limit, limit);
             final int work = cpus[cpu].doWork();
-            clock.advance(10 + 50L * work + random.nextLong(21));
+            // a message costs ~50 ns of virtual time, a user instruction 1 ns
+            clock.advance(10 + 50L * work + cpus[cpu].lastSliceInstructions() + random.nextLong(21));
             if (clock.nanoTime() > options.maxVirtualNanos())
             {
                 failure = "hung: virtual time passed " + options.maxVirtualNanos() + " ns";
