@@ -186,7 +186,9 @@ public final class Sv48Mmu implements GuestMemory
         }
         final long vpn = (virtualAddress >>> 12) & VPN_MASK;
         final long key = VALID_KEY | ((long)asid << 36) | vpn;
-        final int index = (int)(vpn ^ (vpn >>> 16)) & mask;
+        // The ASID takes part in the index so that address spaces with the same layout (every
+        // process has its code at the same address) do not evict each other.
+        final int index = (int)(vpn ^ (vpn >>> 16) ^ (asid * 37L)) & mask;
         if (keys[index] == key && permits(bits[index], access))
         {
             hits++;
