@@ -16,10 +16,10 @@ import org.tessera.arch.spi.PhysicalMemory;
  * physical memory is an access fault.
  *
  * <pre>
- *   63  54 53                     10 9 8 7 6 5 4 3 2 1 0
- *  +------+-------------------------+---+-+-+-+-+-+-+-+-+
- *  | 0    | PPN[3] PPN[2] PPN[1] PPN[0] |RSW|D|A|G|U|X|W|R|V|
- *  +------+-------------------------+---+-+-+-+-+-+-+-+-+
+ *   63    54 53    37 36    28 27    19 18    10 9  8 7 6 5 4 3 2 1 0
+ *  +--------+--------+--------+--------+--------+----+-+-+-+-+-+-+-+-+
+ *  | 0      | PPN[3] | PPN[2] | PPN[1] | PPN[0] |RSW |D|A|G|U|X|W|R|V|
+ *  +--------+--------+--------+--------+--------+----+-+-+-+-+-+-+-+-+
  * </pre>
  *
  * <p>The TLB holds one 4 KiB translation per entry (a superpage fills entries page by page),
