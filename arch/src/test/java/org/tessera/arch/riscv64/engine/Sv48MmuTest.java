@@ -220,4 +220,29 @@ class Sv48MmuTest
         assertEquals(99, cpu.context().x[7]);
         assertEquals(99, memory.getLong(0x50_0008));
     }
+
+    @Test
+    void shouldRaiseAccessFaultsFromEngineForPagesOutsidePhysicalMemory()
+    {
+        final long root = newTable();
+        mmu.root(root >>> 12, 6);
+        map(root, 0x1_0000, 0x40_0000, 0, PTE_V | PTE_U | PTE_R | PTE_X | PTE_A);
+        map(root, 0x2_0000, MEMORY, 0, URWX);
+        map(root, 0x3_0000, MEMORY + 0x1000, 0, URWX);
+        // lui x5,0x20 ; lw x6,4(x5) ; ecall
+        final byte[] program = new Asm().all(lui(5, 0x20), lw(6, 5, 4), ECALL).bytes();
+        memory.write(0x40_0000, program, 0, program.length);
+        final RiscvCpu cpu = new RiscvCpu(mmu);
+        cpu.context().pc = 0x1_0000;
+        assertEquals(RiscvTrap.LOAD_ACCESS_FAULT, cpu.run(100));
+        assertEquals(0x2_0004, cpu.tval());
+        final byte[] store = new Asm().all(lui(5, 0x20), sd(6, 5, 8), ECALL).bytes();
+        memory.write(0x40_0000, store, 0, store.length);
+        cpu.context().pc = 0x1_0000;
+        assertEquals(RiscvTrap.STORE_ACCESS_FAULT, cpu.run(100));
+        assertEquals(0x2_0008, cpu.tval());
+        cpu.context().pc = 0x3_0000;
+        assertEquals(RiscvTrap.INSTRUCTION_ACCESS_FAULT, cpu.run(100));
+        assertEquals(0x3_0000, cpu.tval());
+    }
 }
