@@ -114,6 +114,17 @@ class Sv48MmuTest
     }
 
     @Test
+    void shouldTranslateTerapage()
+    {
+        final long root = newTable();
+        mmu.root(root >>> 12, 4);
+        map(root, 0, 0, 3, URWX);
+        assertEquals(0x12_3456L, mmu.translate(0x12_3456L, LOAD));
+        map(root, 0x80_0000_0000L, 0x1000, 3, URWX);
+        assertEquals(PAGE_FAULT, mmu.translate(0x80_0000_0000L, LOAD), "misaligned terapage");
+    }
+
+    @Test
     void shouldReportAccessFaultOutsidePhysicalMemory()
     {
         final long root = newTable();
