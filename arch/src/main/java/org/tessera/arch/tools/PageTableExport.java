@@ -58,6 +58,7 @@ public final class PageTableExport
      */
     public static final class SpecException extends IllegalArgumentException
     {
+        private static final long serialVersionUID = 1L;
         private final int lineNumber;
 
         /**
