@@ -61,7 +61,7 @@ final class MachineRun
             {
                 try
                 {
-                    recorder.write(record, simulate ? RunMode.SIMULATION : RunMode.HOST, seed, result.digest(),
+                    recorder.write(record, simulate ? RunMode.SIMULATION : RunMode.HOST, seed, result.digest(), description,
                         "tessera " + what, machine.cpus());
                     long records = 0;
                     for (int i = 0; i < description.cpus(); i++)

@@ -72,6 +72,11 @@ class TesseraCommandTest
         assertTrue(verify.out().contains("ok, simulation mode, 2 cpus"), verify.out());
         assertTrue(verify.out().contains("digest " + run.digest()), verify.out());
 
+        final Run replay = tessera("replay", trace.toString());
+        assertEquals(0, replay.status(), replay.err());
+        assertTrue(replay.err().contains("reproduced exactly"), replay.err());
+        assertEquals(run.digest(), replay.digest());
+
         final byte[] bytes = Files.readAllBytes(trace);
         final Path cut = dir.resolve("cut.trace");
         Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 10));

@@ -66,6 +66,8 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     private UserExecution user;
     private long userAddress = ActorAddress.NONE;
     private long lastSliceInstructions;
+    private int claimOrdinal;
+    private boolean localViaTransport;
     private int inboxLimit = DEFAULT_DRAIN_LIMIT;
     private int localLimit = DEFAULT_DRAIN_LIMIT;
     private int timerLimit = DEFAULT_DRAIN_LIMIT;
@@ -224,6 +226,57 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         this.user = execution;
     }
 
+    /**
+     * Replay only: send every message, same-CPU ones included, through the transport, so that
+     * a replay sees (and checks) everything the CPU sends instead of handling it again.
+     */
+    public void routeLocalThroughTransport()
+    {
+        this.localViaTransport = true;
+    }
+
+    /** @return the handling sequence number of the message being (or last) handled. */
+    public long sequence()
+    {
+        return sequence;
+    }
+
+    /** @return claims made since the current message began handling. */
+    public int claimOrdinal()
+    {
+        return claimOrdinal;
+    }
+
+    /**
+     * Replay only: handle one recorded record as the CPU did, with the clock at the recorded
+     * time. A recorded {@code TimerFired} also removes its timer from the queue, as firing did.
+     *
+     * @return false when the record is a timer that was not pending (the replay diverged).
+     */
+    public boolean replay(final DirectBuffer buffer, final int offset, final int length, final long time)
+    {
+        now = time;
+        if (length < MessageLayout.MIN_RECORD_LENGTH)
+        {
+            malformed++;
+            return true;
+        }
+        final int templateId = buffer.getShort(offset + MessageLayout.TEMPLATE_ID_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        final int schemaId = buffer.getShort(offset + MessageLayout.SCHEMA_ID_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        if (schemaId == TimerFiredEncoder.SCHEMA_ID && templateId == TimerFiredEncoder.TEMPLATE_ID)
+        {
+            final long timerId = buffer.getLong(offset + MessageLayout.HEADER_LENGTH + TimerFiredEncoder.timerIdEncodingOffset(),
+                LITTLE_ENDIAN);
+            if (!timers.cancel(timerId))
+            {
+                return false;
+            }
+            timersFired++;
+        }
+        dispatch(MessageLayout.msgTypeId(schemaId, templateId), buffer, offset, length);
+        return true;
+    }
+
     /** @return user instructions retired in the last cycle's slice (0 if none ran). */
     public long lastSliceInstructions()
     {
@@ -309,6 +362,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         if (service == ServiceIds.RUNTIME && instance == 0)
         {
             m.sequence = ++sequence;
+            claimOrdinal = 0;
             handled++;
             record(msgTypeId, buffer, index, length);
             onRuntimeMessage(m);
@@ -329,6 +383,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
 
         final int slot = slot(service, instance);
         m.sequence = ++sequence;
+        claimOrdinal = 0;
         handled++;
         actorHandled[slot]++;
         actorDigest[slot] = Digest.mix(Digest.mix(actorDigest[slot], buffer, index, length), now);
@@ -436,7 +491,8 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         final int msgTypeId = MessageLayout.msgTypeId(schemaId, templateId);
         final int index;
         final MutableDirectBuffer buffer;
-        if (dstCpu == cpu)
+        final int ordinal = claimOrdinal++;
+        if (dstCpu == cpu && !localViaTransport)
         {
             index = local.tryClaim(msgTypeId, length);
             buffer = local.buffer();
@@ -451,6 +507,10 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         if (index < 0)
         {
             backPressured++;
+            if (trace != null)
+            {
+                trace.onRefused(cpu, sequence, ordinal, destination);
+            }
             return BACK_PRESSURED;
         }
         headerEncoder.wrap(buffer, index)

@@ -22,4 +22,14 @@ public interface TraceSink
 
     /** An actor's multi-step operation changed state (see {@link ActorContext#traceState}). */
     void onState(int cpu, long sequence, long actor, int state, int reason, long time);
+
+    /**
+     * A claim was refused by back-pressure.
+     *
+     * @param cpu         the sending CPU.
+     * @param sequence    sequence of the message being handled (0 before the first).
+     * @param ordinal     which claim since that message began, from 0.
+     * @param destination where the message was going.
+     */
+    void onRefused(int cpu, long sequence, int ordinal, long destination);
 }

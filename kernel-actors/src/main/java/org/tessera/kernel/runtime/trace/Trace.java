@@ -2,6 +2,7 @@ package org.tessera.kernel.runtime.trace;
 
 import java.util.List;
 
+import org.tessera.kernel.runtime.machine.MachineDescription;
 import org.tessera.messages.trace.RunMode;
 
 /**
@@ -11,10 +12,12 @@ import org.tessera.messages.trace.RunMode;
  * @param cpuCount    CPUs recorded.
  * @param seed        the run's seed.
  * @param runDigest   the digest the run printed.
+ * @param machine     the machine that ran.
  * @param description machine description and command line.
  * @param cpus        one entry per CPU, in CPU order.
  */
-public record Trace(RunMode mode, int cpuCount, long seed, long runDigest, String description, List<Cpu> cpus)
+public record Trace(RunMode mode, int cpuCount, long seed, long runDigest, MachineDescription machine,
+    String description, List<Cpu> cpus)
 {
     /**
      * One CPU's section.
@@ -34,7 +37,7 @@ public record Trace(RunMode mode, int cpuCount, long seed, long runDigest, Strin
     }
 
     /** A record of a CPU's section. */
-    public sealed interface Entry permits Handled, State
+    public sealed interface Entry permits Handled, State, Refused
     {
         /** @return the handling sequence number it belongs to. */
         long sequence();
@@ -66,6 +69,17 @@ public record Trace(RunMode mode, int cpuCount, long seed, long runDigest, Strin
      * @param time     CPU clock.
      */
     public record State(long sequence, long actor, int state, int reason, long time) implements Entry
+    {
+    }
+
+    /**
+     * A send refused by back-pressure.
+     *
+     * @param sequence    sequence of the message being handled.
+     * @param ordinal     which claim of that handler.
+     * @param destination where it was going.
+     */
+    public record Refused(long sequence, int ordinal, long destination) implements Entry
     {
     }
 

@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.tessera.kernel.runtime.machine.MachineDescription;
 import org.tessera.messages.trace.ActorDigestsDecoder;
+import org.tessera.messages.trace.ClaimRefusedDecoder;
 import org.tessera.messages.trace.CpuSectionDecoder;
 import org.tessera.messages.trace.HandledRecordDecoder;
 import org.tessera.messages.trace.MessageHeaderDecoder;
@@ -77,6 +79,16 @@ public final class TraceReader
         }
         final long seed = file.seed();
         final long runDigest = file.runDigest();
+        final MachineDescription machine;
+        try
+        {
+            machine = new MachineDescription(cpuCount, file.memoryBytes(), file.numaNodes(), (int)file.inboxBytes(),
+                (int)file.localQueueBytes(), (int)file.selfCheckRounds(), file.selfCheckWindow());
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new TraceFormatException("corrupt trace: machine description: " + e.getMessage());
+        }
         final int descriptionAt = file.limit();
         need(descriptionAt, 4, "description length");
         final long descriptionLength = buffer.getInt(descriptionAt) & 0xFFFF_FFFFL;
@@ -95,7 +107,8 @@ public final class TraceReader
             throw new TraceFormatException("corrupt trace: " + (length - position) +
                 " unexpected bytes after the last CPU section at offset " + position);
         }
-        return new Trace(mode, cpuCount, seed, runDigest, new String(text, StandardCharsets.UTF_8), List.copyOf(cpus));
+        return new Trace(mode, cpuCount, seed, runDigest, machine, new String(text, StandardCharsets.UTF_8),
+            List.copyOf(cpus));
     }
 
     private Trace.Cpu readCpu(final int expectedCpu) throws TraceFormatException
@@ -122,6 +135,7 @@ public final class TraceReader
         final List<Trace.Entry> records = new ArrayList<>();
         final HandledRecordDecoder handled = new HandledRecordDecoder();
         final StateRecordDecoder state = new StateRecordDecoder();
+        final ClaimRefusedDecoder refused = new ClaimRefusedDecoder();
         while (position < end)
         {
             readHeader("record " + records.size() + " of CPU " + expectedCpu, end);
@@ -148,6 +162,13 @@ public final class TraceReader
                 need(position, header.blockLength(), "record " + records.size(), end);
                 state.wrap(buffer, position, header.blockLength(), header.version());
                 records.add(new Trace.State(state.sequence(), state.actor(), state.state(), state.reason(), state.time()));
+                position += header.blockLength();
+            }
+            else if (header.templateId() == ClaimRefusedDecoder.TEMPLATE_ID)
+            {
+                need(position, header.blockLength(), "record " + records.size(), end);
+                refused.wrap(buffer, position, header.blockLength(), header.version());
+                records.add(new Trace.Refused(refused.sequence(), (int)refused.ordinal(), refused.destination()));
                 position += header.blockLength();
             }
             else

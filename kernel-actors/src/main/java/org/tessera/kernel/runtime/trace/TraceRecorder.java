@@ -17,7 +17,9 @@ import org.tessera.kernel.runtime.CpuAgent;
 import org.tessera.kernel.runtime.MessageLayout;
 import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.kernel.runtime.TraceSink;
+import org.tessera.kernel.runtime.machine.MachineDescription;
 import org.tessera.messages.trace.ActorDigestsEncoder;
+import org.tessera.messages.trace.ClaimRefusedEncoder;
 import org.tessera.messages.trace.CpuSectionEncoder;
 import org.tessera.messages.trace.HandledRecordEncoder;
 import org.tessera.messages.trace.MessageHeaderEncoder;
@@ -38,6 +40,7 @@ public final class TraceRecorder implements TraceSink
     private final MessageHeaderEncoder[] headers;
     private final HandledRecordEncoder[] handled;
     private final StateRecordEncoder[] states;
+    private final ClaimRefusedEncoder[] refusals;
 
     public TraceRecorder(final int cpuCount)
     {
@@ -48,12 +51,14 @@ public final class TraceRecorder implements TraceSink
         headers = new MessageHeaderEncoder[cpuCount];
         handled = new HandledRecordEncoder[cpuCount];
         states = new StateRecordEncoder[cpuCount];
+        refusals = new ClaimRefusedEncoder[cpuCount];
         for (int i = 0; i < cpuCount; i++)
         {
             buffers[i] = new ExpandableDirectByteBuffer(1 << 20);
             headers[i] = new MessageHeaderEncoder();
             handled[i] = new HandledRecordEncoder();
             states[i] = new StateRecordEncoder();
+            refusals[i] = new ClaimRefusedEncoder();
         }
     }
 
@@ -91,6 +96,17 @@ public final class TraceRecorder implements TraceSink
         counts[cpu]++;
     }
 
+    public void onRefused(final int cpu, final long sequence, final int ordinal, final long destination)
+    {
+        final ExpandableDirectByteBuffer out = buffers[cpu];
+        final int start = positions[cpu];
+        out.checkLimit(start + MessageHeaderEncoder.ENCODED_LENGTH + ClaimRefusedEncoder.BLOCK_LENGTH);
+        final ClaimRefusedEncoder e = refusals[cpu];
+        e.wrapAndApplyHeader(out, start, headers[cpu]).sequence(sequence).ordinal(ordinal).destination(destination);
+        positions[cpu] = start + MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+        counts[cpu]++;
+    }
+
     /** @return records captured so far on {@code cpu}. */
     public long recordCount(final int cpu)
     {
@@ -104,12 +120,13 @@ public final class TraceRecorder implements TraceSink
      * @param mode        how the run was driven.
      * @param seed        the run's seed.
      * @param runDigest   the digest printed for the run.
+     * @param machine     the machine that ran (replay rebuilds it from this).
      * @param description the machine description and command line.
      * @param cpus        the CPUs, for their digests.
      */
     public void write(
-        final Path file, final RunMode mode, final long seed, final long runDigest, final String description,
-        final CpuAgent[] cpus) throws IOException
+        final Path file, final RunMode mode, final long seed, final long runDigest, final MachineDescription machine,
+        final String description, final CpuAgent[] cpus) throws IOException
     {
         final ExpandableDirectByteBuffer scratch = new ExpandableDirectByteBuffer(4096);
         final MessageHeaderEncoder header = new MessageHeaderEncoder();
@@ -125,6 +142,12 @@ public final class TraceRecorder implements TraceSink
                 .cpuCount(cpuCount)
                 .seed(seed)
                 .runDigest(runDigest)
+                .memoryBytes(machine.memoryBytes())
+                .numaNodes(machine.numaNodes())
+                .inboxBytes(machine.inboxBytes())
+                .localQueueBytes(machine.localQueueBytes())
+                .selfCheckRounds(machine.selfCheckRounds())
+                .selfCheckWindow(machine.selfCheckWindow())
                 .putDescription(text, 0, text.length);
             writeFully(channel, scratch, MessageHeaderEncoder.ENCODED_LENGTH + fileHeader.encodedLength());
 

@@ -50,7 +50,7 @@ class TraceRoundTripTest
                 handled[i] = m.cpus()[i].handled();
             }
             file = dir.resolve("run.trace");
-            recorder.write(file, RunMode.SIMULATION, 77, r.digest(), "test run", m.cpus());
+            recorder.write(file, RunMode.SIMULATION, 77, r.digest(), d, "test run", m.cpus());
         }
         bytes = Files.readAllBytes(file);
     }
