@@ -22,6 +22,8 @@ public interface ActorContext
     int BACK_PRESSURED = -2;
     /** Claim result: the destination CPU does not exist. */
     int NO_SUCH_CPU = -3;
+    /** Claim result: the message is longer than any queue takes (a sender bug, reported, not a panic). */
+    int TOO_LARGE = -4;
 
     /** @return this CPU's index. */
     int cpu();
@@ -48,7 +50,8 @@ public interface ActorContext
      * @param correlationId correlation id written in the envelope.
      * @param encoder       the generated encoder of the message type; wrapped on success.
      * @param varLength     bytes of groups and var-data after the root block (0 if none).
-     * @return the body offset (&gt;= 0) or {@link #BACK_PRESSURED} / {@link #NO_SUCH_CPU}.
+     * @return the body offset (&gt;= 0) or {@link #BACK_PRESSURED} / {@link #NO_SUCH_CPU} /
+     * {@link #TOO_LARGE}.
      */
     int claim(long destination, long correlationId, MessageEncoderFlyweight encoder, int varLength);
 

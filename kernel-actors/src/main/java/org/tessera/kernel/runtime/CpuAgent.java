@@ -62,6 +62,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     private final ShutdownDecoder shutdownDecoder = new ShutdownDecoder();
     private final UnsafeBuffer scratch;
     private final long runtimeAddress;
+    private final int maxMessageLength;
 
     private UserExecution user;
     private long userAddress = ActorAddress.NONE;
@@ -129,6 +130,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         this.actorHandled = new long[actors.length];
         this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(SCRATCH_LENGTH));
         this.runtimeAddress = ActorAddress.of(cpu, ServiceIds.RUNTIME, 0);
+        this.maxMessageLength = Math.min(inbox.maxMessageLength(), local.maxMsgLength());
         this.now = clock.nanoTime();
         for (int i = 0; i < actorDigest.length; i++)
         {
@@ -488,6 +490,10 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         final int templateId = encoder.sbeTemplateId();
         final int blockLength = encoder.sbeBlockLength();
         final int length = MessageLayout.HEADER_LENGTH + blockLength + varLength;
+        if (varLength < 0 || length > maxMessageLength)
+        {
+            return TOO_LARGE;
+        }
         final int msgTypeId = MessageLayout.msgTypeId(schemaId, templateId);
         final int index;
         final MutableDirectBuffer buffer;

@@ -186,6 +186,17 @@ class CpuAgentTest
     }
 
     @Test
+    void shouldRefuseAMessageLongerThanAnyQueueTakes()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final int[] result = new int[1];
+        final Actor big = (m, ctx) -> result[0] = ctx.claim(ActorAddress.of(1, SVC, 0), 0, new PingRequestEncoder(), 100_000);
+        cpus[0].injectStart(cpus[0].register(SVC, 0, big), 0);
+        cpus[0].doWork();
+        assertEquals(ActorContext.TOO_LARGE, result[0]);
+    }
+
+    @Test
     void shouldCountMalformedRecordsAndKeepRunning()
     {
         final CpuAgent[] cpus = machine(4096);
