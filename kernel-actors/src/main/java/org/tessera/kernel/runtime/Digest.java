@@ -27,11 +27,13 @@ public final class Digest
     /** Fold {@code length} bytes of {@code buffer} from {@code offset} into a digest. */
     public static long mix(final long digest, final DirectBuffer buffer, final int offset, final int length)
     {
-        long h = mix(digest, length);
+        // one multiply per word on the hot path (every handled message is digested); the
+        // final mix avalanches the result
+        long h = digest ^ (length * PRIME);
         int i = 0;
         for (; i + 8 <= length; i += 8)
         {
-            h = mix(h, buffer.getLong(offset + i));
+            h = Long.rotateLeft((h ^ buffer.getLong(offset + i)) * PRIME, 29);
         }
         long tail = 0;
         for (int shift = 0; i < length; i++, shift += 8)
