@@ -22,7 +22,7 @@ final class MemoryRig implements AutoCloseable
     static final int CLIENT = ServiceIds.FIRST_USER_SERVICE;
 
     long time = 1_000;
-    final Clock clock = () -> time;
+    final Clock clock;
     final CpuAgent[] cpus;
     final TestClient[] clients;
     final PhysicalMemory memory;
@@ -30,6 +30,17 @@ final class MemoryRig implements AutoCloseable
 
     MemoryRig(final int cpuCount, final MemoryDescription description, final int inboxBytes, final int maxOrder)
     {
+        this(cpuCount, description, inboxBytes, maxOrder, null);
+    }
+
+    /**
+     * @param hostClock the clock of every CPU, or null for the rig's manual clock.
+     */
+    MemoryRig(
+        final int cpuCount, final MemoryDescription description, final int inboxBytes, final int maxOrder,
+        final Clock hostClock)
+    {
+        clock = hostClock != null ? hostClock : () -> time;
         final Inbox[] inboxes = new Inbox[cpuCount];
         for (int i = 0; i < cpuCount; i++)
         {
