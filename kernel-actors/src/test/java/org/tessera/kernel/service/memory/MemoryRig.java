@@ -40,6 +40,16 @@ final class MemoryRig implements AutoCloseable
         final int cpuCount, final MemoryDescription description, final int inboxBytes, final int maxOrder,
         final Clock hostClock)
     {
+        this(cpuCount, description, inboxBytes, maxOrder, hostClock, 100);
+    }
+
+    /**
+     * @param seed seed of CPU 0's random source (CPU i gets {@code seed + i}).
+     */
+    MemoryRig(
+        final int cpuCount, final MemoryDescription description, final int inboxBytes, final int maxOrder,
+        final Clock hostClock, final long seed)
+    {
         clock = hostClock != null ? hostClock : () -> time;
         final Inbox[] inboxes = new Inbox[cpuCount];
         for (int i = 0; i < cpuCount; i++)
@@ -50,7 +60,7 @@ final class MemoryRig implements AutoCloseable
         cpus = new CpuAgent[cpuCount];
         for (int i = 0; i < cpuCount; i++)
         {
-            cpus[i] = new CpuAgent(i, cpuCount, inboxes[i], 256 * 1024, transport, clock, null, 100 + i, 64);
+            cpus[i] = new CpuAgent(i, cpuCount, inboxes[i], 256 * 1024, transport, clock, null, seed + i, 64);
         }
         memory = new PhysicalMemory(description.totalSize());
         services = MemoryServices.install(cpus, memory, description, maxOrder, false);
