@@ -120,6 +120,24 @@ public final class MemoryServices
     }
 
     /**
+     * Queue a {@code Start} for every heap service (boot, before the loops run), so that each
+     * stocks its frame reserve before the first request instead of on it.
+     *
+     * @param cpus every CPU of the machine.
+     * @return true if every Start was queued.
+     */
+    @Boot
+    public static boolean start(final CpuAgent[] cpus)
+    {
+        boolean all = true;
+        for (int cpu = 0; cpu < cpus.length; cpu++)
+        {
+            all &= cpus[cpu].injectStart(heapAddress(cpu), 0);
+        }
+        return all;
+    }
+
+    /**
      * @param cpu      a CPU.
      * @param cpuCount CPUs in the machine.
      * @param nodes    NUMA nodes.
@@ -191,7 +209,8 @@ public final class MemoryServices
     }
 
     /**
-     * Check the accounting invariant machine-wide while no CPU runs: every node's core is
+     * Check the accounting invariant machine-wide while no CPU runs and no message is in flight
+     * (a frame request answered but not yet received is owned by the heap already): every node's core is
      * consistent (every frame free in one structure or owned by one owner), and every heap holds
      * exactly the frames the frame allocators record under its owner id.
      *

@@ -56,6 +56,21 @@ class HeapServiceTest
     }
 
     @Test
+    void shouldStockTheReserveOnStartSoThatNoRequestWaits()
+    {
+        rig = new MemoryRig(2, MemoryRig.oneNode(32));
+        assertTrue(MemoryServices.start(rig.cpus));
+        rig.quiesce();
+        for (int order = 0; order < FrameReserve.ORDERS; order++)
+        {
+            assertEquals(2, rig.services.heap(1).reserve().stock(order), "order " + order);
+        }
+        rig.clients[1].heapAlloc(MemoryRig.heap(1), 700);
+        assertTrue(rig.runOne(1).ok());
+        assertEquals(0, rig.services.heap(1).parked());
+    }
+
+    @Test
     void shouldServeFromTheReserveInPlaceOnceStocked()
     {
         rig = new MemoryRig(2, MemoryRig.oneNode(32));
