@@ -40,6 +40,10 @@ public final class BenchMain
         GROUPS.put("runtime", new Group("org\\.tessera\\.bench\\.RuntimeBenchmark\\..*", new String[][] {
             {"actor/spin", "actor_rtt", "spin_rtt"},
             {"actor/agrona", "actor_rtt", "agrona_o2o_rtt"}}));
+        GROUPS.put("memory", new Group("org\\.tessera\\.bench\\.MemoryBenchmark\\..*", new String[][] {
+            {"remote_frame_bitmap_alloc_free/actor_rtt", "remote_frame_bitmap_alloc_free", "actor_rtt"},
+            {"remote_frame_buddy_alloc_free/actor_rtt", "remote_frame_buddy_alloc_free", "actor_rtt"},
+            {"remote_heap_alloc_free/actor_rtt", "remote_heap_alloc_free", "actor_rtt"}}));
     }
 
     private BenchMain()

@@ -334,6 +334,23 @@ public final class FrameAllocatorCore
     }
 
     /**
+     * @param ownerId an owner id.
+     * @return frames of this node recorded as owned by {@code ownerId}.
+     */
+    public long framesOwnedBy(final int ownerId)
+    {
+        long n = 0;
+        for (int i = 0; i < nodeFrames; i++)
+        {
+            if (owner[i] == ownerId)
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
      * Check the accounting invariant: every managed frame is free in exactly one structure or
      * owned by exactly one owner, reserved frames are neither, and every counter matches.
      *

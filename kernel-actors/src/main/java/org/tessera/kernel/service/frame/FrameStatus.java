@@ -28,6 +28,12 @@ public final class FrameStatus
     /** The range is allocated to the caller but is not exactly one run returned by an allocation. */
     public static final int RUN_MISMATCH = -6;
 
+    /**
+     * The frame allocator service has no free forwarding session for a request that needs
+     * another node; nothing changed, the requester may retry. Never returned by the core.
+     */
+    public static final int BUSY = -9;
+
     private FrameStatus()
     {
     }
@@ -47,6 +53,7 @@ public final class FrameStatus
             case NOT_MANAGED: return "NOT_MANAGED";
             case WRONG_OWNER: return "WRONG_OWNER";
             case RUN_MISMATCH: return "RUN_MISMATCH";
+            case BUSY: return "BUSY";
             default: return "UNKNOWN";
         }
     }

@@ -2,8 +2,9 @@ package org.tessera.kernel.service.heap;
 
 /**
  * Where the heap gets its frames: contiguous runs of 4 KiB frames by physical address.
- * The frame allocator implements it through {@link CoreFrameSource}; the future heap service
- * will implement it with request/reply messages to the frame allocator service.
+ * {@link CoreFrameSource} takes them straight from a node's frame allocator core (host-side and
+ * single-threaded use); the {@link HeapService} uses a {@link FrameReserve}, stocked by
+ * request/reply messages to the frame allocator service.
  */
 public interface FrameSource
 {
