@@ -11,6 +11,8 @@ import org.tessera.kernel.runtime.Digest;
 import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.kernel.runtime.TraceSink;
 import org.tessera.kernel.runtime.Transport;
+import org.tessera.kernel.service.frame.MemoryDescription;
+import org.tessera.kernel.service.memory.MemoryServices;
 import org.tessera.kernel.service.selfcheck.SelfCheckService;
 import org.tessera.lockfree.Inbox;
 
@@ -30,6 +32,7 @@ public final class Machine implements AutoCloseable
     private final Inbox[] inboxes;
     private final CpuAgent[] cpus;
     private final SelfCheckService[] selfChecks;
+    private final MemoryServices memoryServices;
 
     /**
      * @param description what to build.
@@ -64,11 +67,48 @@ public final class Machine implements AutoCloseable
             selfChecks[i] = new SelfCheckService(i, n, description.selfCheckWindow());
             cpus[i].register(ServiceIds.SELF_CHECK, 0, selfChecks[i]);
         }
+        this.memoryServices = MemoryServices.install(cpus, memory, memoryOf(description));
+    }
+
+    /**
+     * The physical memory layout of a machine: memory split evenly between its NUMA nodes (in
+     * 2 MiB steps), distance 10 to the local node and 20 to every other, and the first MiB
+     * (kernel image and boot data) reserved.
+     */
+    public static MemoryDescription memoryOf(final MachineDescription d)
+    {
+        final int n = d.numaNodes();
+        final long[] base = new long[n];
+        final long[] size = new long[n];
+        final long step = n == 1 ? d.memoryBytes() : (d.memoryBytes() / n) & ~((2L << 20) - 1);
+        if (step < MemoryDescription.FRAME_SIZE * 16)
+        {
+            throw new IllegalArgumentException("too little memory for " + n + " numa nodes");
+        }
+        for (int i = 0; i < n; i++)
+        {
+            base[i] = i * step;
+            size[i] = i == n - 1 ? d.memoryBytes() - base[i] : step;
+        }
+        final int[] distance = new int[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                distance[i * n + j] = i == j ? 10 : 20;
+            }
+        }
+        final long reserved = Math.min(1L << 20, d.memoryBytes() / 16);
+        return new MemoryDescription(d.memoryBytes(), base, size, distance, new long[] {0}, new long[] {reserved}, 0);
     }
 
     /** Queue the boot messages: {@code Start} to every CPU's self-check actor. */
     public void boot()
     {
+        if (!MemoryServices.start(cpus))
+        {
+            throw new IllegalStateException("local queues too small for the boot messages");
+        }
         for (int i = 0; i < cpus.length; i++)
         {
             if (!cpus[i].injectStart(ActorAddress.of(i, ServiceIds.SELF_CHECK, 0), description.selfCheckRounds()))
@@ -101,6 +141,12 @@ public final class Machine implements AutoCloseable
     public Inbox[] inboxes()
     {
         return inboxes;
+    }
+
+    /** @return the frame allocator and heap services. */
+    public MemoryServices memoryServices()
+    {
+        return memoryServices;
     }
 
     public SelfCheckService selfCheck(final int cpu)
@@ -183,6 +229,10 @@ public final class Machine implements AutoCloseable
             selfCheckPassed() && messagesLeft() == 0 ? "ok" : "FAILED", cpus.length, cpus.length,
             description.selfCheckRounds(), coordinator.totalSent(), coordinator.totalReplies(), coordinator.totalBad(),
             messagesLeft());
+        final int violations = memoryServices.checkAccounting();
+        out.printf("memory: %d numa node%s, accounting %s%n", memoryServices.nodeCount(),
+            memoryServices.nodeCount() == 1 ? "" : "s", violations == 0 ? "ok (every frame free or owned once)" :
+            violations + " VIOLATIONS");
     }
 
     public void close()

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tessera.kernel.runtime.CpuAgent;
+import org.tessera.kernel.runtime.ServiceIds;
 
 /** Host mode: real threads per CPU, invariants checked once every CPU shut down. */
 class HostRunnerTest
@@ -32,13 +33,14 @@ class HostRunnerTest
             {
                 assertEquals(0, cpu.malformed());
                 assertEquals(0, cpu.unknownDestination());
-                handled += cpu.handled();
+                handled += cpu.handledBy(ServiceIds.SELF_CHECK, 0);
                 assertEquals(cpu.inbox().claims(), cpu.inbox().messagesDrained() + cpu.inbox().aborts(),
                     "every claimed inbox record was drained");
             }
-            // every ping and every reply is handled once, plus one Start, one report and one Shutdown per CPU
+            // every ping and every reply is handled once, plus one Start and one report per CPU
             final long pings = (long)cpus * cpus * 200;
-            assertEquals(2 * pings + 3L * cpus, handled);
+            assertEquals(2 * pings + 2L * cpus, handled);
+            assertEquals(0, m.memoryServices().checkAccounting(), "every frame free or owned by exactly one owner");
             if (cpus > Affinity.allowedCores().length)
             {
                 assertTrue(log.toString().contains("not pinned"), "a warning when CPUs outnumber host cores");

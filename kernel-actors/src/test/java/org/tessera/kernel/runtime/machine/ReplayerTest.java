@@ -88,7 +88,8 @@ class ReplayerTest
             MachineDescription.DEFAULT.withCpus(2).withMemory(1 << 20).withSelfCheck(20, 4), 4);
         // change the value carried by one ping that CPU 1 handled: its reply no longer matches
         final Trace.Handled ping = trace.cpus().get(1).handled().stream()
-            .filter(h -> (h.msgTypeId() & 0xFFFF) == PingRequestEncoder.TEMPLATE_ID).skip(5).findFirst().orElseThrow();
+            .filter(h -> (h.msgTypeId() & 0xFFFF) == PingRequestEncoder.TEMPLATE_ID)
+            .filter(h -> org.tessera.kernel.runtime.ActorAddress.cpu(h.source()) == 0).skip(5).findFirst().orElseThrow();
         final int valueOffset = MessageLayout.HEADER_LENGTH + PingRequestEncoder.valueEncodingOffset();
         ping.message()[valueOffset] ^= 0x5A;
         final Replayer.Result r = Replayer.replay(trace);
