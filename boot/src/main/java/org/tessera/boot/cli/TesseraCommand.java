@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tessera", mixinStandardHelpOptions = true, version = "tessera 0.1.0",
     description = "Tessera: an actor-structured microkernel in Java.",
     subcommands = {BootCommand.class, SimCommand.class, ReplayCommand.class, TraceCommand.class, BenchCommand.class,
-        DebugCommand.class,
+        StatsCommand.class, DebugCommand.class,
         CommandLine.HelpCommand.class})
 public final class TesseraCommand
 {

@@ -86,6 +86,22 @@ class TesseraCommandTest
     }
 
     @Test
+    void shouldGatherMemoryStatisticsByMessage()
+    {
+        for (final String mode : new String[] {"sim", "host"})
+        {
+            final Run r = tessera("stats", "--mode", mode, "--cpus", "2", "--numa-nodes", "2", "--memory", "64M",
+                "--rounds", "10");
+            assertEquals(0, r.status(), r.err());
+            assertTrue(r.out().contains("node 0: managed"), r.out());
+            assertTrue(r.out().contains("node 1: managed"), r.out());
+            assertTrue(r.out().contains("node 1 free blocks: o9="), r.out());
+            assertTrue(r.out().contains("heap cpu 1:"), r.out());
+            assertTrue(r.out().contains("accounting: ok"), r.out());
+        }
+    }
+
+    @Test
     void shouldRefuseBadOptionsClearly()
     {
         final Run mode = tessera("boot", "--mode", "warp");

@@ -85,11 +85,20 @@ public final class Simulator
      */
     public RunResult runUntil(final long maxSteps)
     {
+        return runWhile(() -> !machine.allStopped(), maxSteps);
+    }
+
+    /**
+     * Step while {@code condition} holds (checked before every step), at most {@code maxSteps}
+     * steps; for work after the machine shut down (e.g. collecting statistics by message).
+     */
+    public RunResult runWhile(final java.util.function.BooleanSupplier condition, final long maxSteps)
+    {
         final CpuAgent[] cpus = machine.cpus();
         final int[] candidates = new int[cpus.length];
         String failure = null;
         final long stepLimit = steps + maxSteps < 0 ? Long.MAX_VALUE : steps + maxSteps;
-        while (!machine.allStopped() && steps < stepLimit)
+        while (condition.getAsBoolean() && steps < stepLimit)
         {
             final long now = clock.nanoTime();
             transport.deliverDue(now);
@@ -131,7 +140,7 @@ public final class Simulator
                 break;
             }
         }
-        if (failure == null && !machine.allStopped() && steps >= stepLimit)
+        if (failure == null && condition.getAsBoolean() && steps >= stepLimit)
         {
             failure = "stopped after " + maxSteps + " steps";
         }
