@@ -135,10 +135,15 @@ final class CapRig
 
     CapRig(final int cpuCount, final int[] shardCpu, final Function<Inbox[], Transport> transports)
     {
+        this(cpuCount, shardCpu, transports, 64 * 1024);
+    }
+
+    CapRig(final int cpuCount, final int[] shardCpu, final Function<Inbox[], Transport> transports, final int inboxBytes)
+    {
         inboxes = new Inbox[cpuCount];
         for (int i = 0; i < cpuCount; i++)
         {
-            inboxes[i] = new Inbox(64 * 1024);
+            inboxes[i] = new Inbox(inboxBytes);
         }
         transport = transports.apply(inboxes);
         cpus = new CpuAgent[cpuCount];

@@ -218,4 +218,47 @@ class CapabilityAuthorityServiceTest
         assertEquals(CapabilityChecker.MISS, rig.checkers[1].check(0, root, MEM, 0));
         assertFalse(rig.authorities[0].flushesSent() == 0);
     }
+
+    @Test
+    void shouldUndoACrossShardGrantTheOtherShardRefused()
+    {
+        final CapRig rig = new CapRig(2, new int[] {0, 1});
+        rig.openSpace(0);
+        final long root = rig.createOk(0, 42, MEM, Rights.MEMORY_ALL, ALL);
+        final int nodes = rig.authorities[0].table().tree().size();
+        assertEquals(CapabilityError.NO_SUCH_SPACE, rig.grant(0, root, 3, RW, 0).status, "space 3 (shard 1) is not open");
+        assertEquals(nodes, rig.authorities[0].table().tree().size(), "the pending tree child was removed");
+        assertEquals(1, rig.revoke(0, root).count);
+    }
+
+    @Test
+    void shouldKeepEveryReplyAndAckThroughBackPressure()
+    {
+        final CapRig rig = new CapRig(2, new int[] {0}, org.tessera.kernel.runtime.InboxTransport::new, 1024);
+        rig.openSpace(0);
+        final long token = rig.createOk(0, 1, MEM, Rights.MEMORY_READ, ALL);
+        final java.util.List<Long> sent = new java.util.ArrayList<>();
+        for (int round = 0; round < 4; round++)
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                final long c = rig.nextCorrelation++;
+                rig.post(rig.request(1, rig.authorityOf(0), c, new org.tessera.messages.cap.CapValidateEncoder())
+                    .space(0).token(token).capType((short)MEM).rights(0).cacheEpoch(0));
+                sent.add(c);
+            }
+            rig.cpus[0].drainLimits(1000, 1000, 10);
+            rig.cpus[0].doWork();
+        }
+        final long revoke = rig.sendRevoke(0, token);
+        rig.cpus[0].doWork();
+        assertTrue(rig.authorities[0].repliesDeferred() > 0, "CPU 1's small inbox pushed back");
+        rig.settle();
+        for (final long c : sent)
+        {
+            assertEquals(CapabilityError.OK, rig.clients[1].replies.get(c).status, "every validation answered in order");
+        }
+        assertEquals(CapabilityError.OK, rig.clients[0].replies.get(revoke).status);
+        assertEquals(CapabilityError.REVOKED, rig.validate(0, token, MEM, 0).status);
+    }
 }
