@@ -44,6 +44,10 @@ public final class BenchMain
             {"remote_frame_bitmap_alloc_free/actor_rtt", "remote_frame_bitmap_alloc_free", "actor_rtt"},
             {"remote_frame_buddy_alloc_free/actor_rtt", "remote_frame_buddy_alloc_free", "actor_rtt"},
             {"remote_heap_alloc_free/actor_rtt", "remote_heap_alloc_free", "actor_rtt"}}));
+        GROUPS.put("caps", new Group("org\\.tessera\\.bench\\.CapBenchmark\\..*", new String[][] {
+            {"cap_check_hit max/min", "cap_check_hit_*", "cap_check_hit_*"},
+            {"cap_check_space_hit max/min", "cap_check_space_hit_*", "cap_check_space_hit_*"},
+            {"cap_check_miss max/min", "cap_check_miss_*", "cap_check_miss_*"}}));
     }
 
     private BenchMain()
@@ -97,13 +101,32 @@ public final class BenchMain
         lines.forEach(System.out::println);
         for (final String[] ratio : group.ratios())
         {
-            final Double a = figures.get(ratio[1]);
-            final Double b = figures.get(ratio[2]);
+            final Double a = figure(figures, ratio[1], true);
+            final Double b = figure(figures, ratio[2], false);
             if (a != null && b != null && b > 0)
             {
                 System.out.printf(Locale.ROOT, "ratio %s %.2f%n", ratio[0], a / b);
             }
         }
+    }
+
+    /** A figure by name; a name ending in {@code *} is the max (or min) of the figures it prefixes. */
+    static Double figure(final Map<String, Double> figures, final String name, final boolean max)
+    {
+        if (!name.endsWith("*"))
+        {
+            return figures.get(name);
+        }
+        final String prefix = name.substring(0, name.length() - 1);
+        Double best = null;
+        for (final Map.Entry<String, Double> e : figures.entrySet())
+        {
+            if (e.getKey().startsWith(prefix) && (best == null || (max ? e.getValue() > best : e.getValue() < best)))
+            {
+                best = e.getValue();
+            }
+        }
+        return best;
     }
 
     static String snake(final String camel)

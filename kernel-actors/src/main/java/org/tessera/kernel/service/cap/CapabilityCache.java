@@ -32,6 +32,8 @@ public final class CapabilityCache implements RevocationListener
     private final long[] tokens;
     private final int[] spaces;
     private final int[] rights;
+    private final long[] badges;
+    private int hitLine;
     private long hits;
     private long misses;
     private long invalidations;
@@ -50,6 +52,7 @@ public final class CapabilityCache implements RevocationListener
         this.tokens = new long[lines];
         this.spaces = new int[lines];
         this.rights = new int[lines];
+        this.badges = new long[lines];
     }
 
     /**
@@ -67,6 +70,7 @@ public final class CapabilityCache implements RevocationListener
             return MISS;
         }
         hits++;
+        hitLine = line;
         if (CapabilityToken.type(token) != requiredType)
         {
             return CapabilityError.WRONG_TYPE;
@@ -87,10 +91,30 @@ public final class CapabilityCache implements RevocationListener
      */
     public void fill(final int spaceId, final long token, final int slotRights)
     {
+        fill(spaceId, token, slotRights, 0L);
+    }
+
+    /**
+     * Cache a successful validation with the slot's badge.
+     *
+     * @param spaceId    space the token was validated in.
+     * @param token      the token.
+     * @param slotRights all rights of the slot.
+     * @param badge      the slot's badge, returned by {@link #hitBadge()} after a hit.
+     */
+    public void fill(final int spaceId, final long token, final int slotRights, final long badge)
+    {
         final int line = line(spaceId, CapabilityToken.slotIndex(token));
         tokens[line] = token;
         spaces[line] = spaceId;
         rights[line] = slotRights;
+        badges[line] = badge;
+    }
+
+    /** @return badge of the line the last hit of {@link #probe} found. */
+    public long hitBadge()
+    {
+        return badges[hitLine];
     }
 
     /**
@@ -110,7 +134,8 @@ public final class CapabilityCache implements RevocationListener
         final int result = space.check(token, requiredType, requiredRights);
         if (result == CapabilityError.OK)
         {
-            fill(space.spaceId(), token, space.rights(CapabilityToken.slotIndex(token)));
+            final int slot = CapabilityToken.slotIndex(token);
+            fill(space.spaceId(), token, space.rights(slot), space.badge(slot));
         }
         return result;
     }

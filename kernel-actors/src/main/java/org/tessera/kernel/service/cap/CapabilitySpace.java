@@ -320,6 +320,55 @@ public final class CapabilitySpace
     }
 
     /**
+     * Record a copy of a capability granted to a space of another authority shard: the same
+     * checks as {@link #grant} ({@link CapabilityToken#FLAG_GRANTABLE}, flags and rights no wider
+     * than the original's), but the copy's slot is made by the other shard, so only the
+     * derivation-tree child is made here, naming {@code targetSpaceId} and {@code marker} (a value
+     * the authority maps to the copy's token). Revoking the original reports the child to the
+     * table's foreign listener, which forwards the revocation to the owning shard.
+     *
+     * @param slot          slot of the capability granted.
+     * @param targetSpaceId receiving space, of another shard.
+     * @param marker        slot field of the child node (not a slot of this shard).
+     * @param rights        rights of the copy, a subset of the original's.
+     * @param flags         flags of the copy, a subset of the original's.
+     * @param tree          the shard's derivation tree.
+     * @return the child node, or {@link CapabilityError#NOT_LIVE}, {@link CapabilityError#NOT_GRANTABLE},
+     *         {@link CapabilityError#INVALID_RIGHTS}, {@link CapabilityError#FLAGS_ESCALATION},
+     *         {@link CapabilityError#RIGHTS_ESCALATION} or {@link CapabilityError#TREE_FULL}.
+     */
+    public int grantRemote(
+        final int slot, final int targetSpaceId, final int marker, final int rights, final int flags,
+        final DerivationTree tree)
+    {
+        final int offset = liveOffset(slot);
+        if (offset < 0)
+        {
+            return CapabilityError.NOT_LIVE;
+        }
+        final long token = buffer.getLong(offset + TOKEN_OFFSET);
+        final int parentFlags = CapabilityToken.flags(token);
+        if ((parentFlags & CapabilityToken.FLAG_GRANTABLE) == 0)
+        {
+            return CapabilityError.NOT_GRANTABLE;
+        }
+        if (validate(CapabilityToken.type(token), rights, flags) != CapabilityError.OK)
+        {
+            return CapabilityError.INVALID_RIGHTS;
+        }
+        if ((flags & ~parentFlags) != 0)
+        {
+            return CapabilityError.FLAGS_ESCALATION;
+        }
+        final int node = ensureNode(slot, offset, tree);
+        if (node < 0)
+        {
+            return node;
+        }
+        return tree.derive(node, targetSpaceId, marker, rights);
+    }
+
+    /**
      * Delete a capability from this space (its holder drops it). Its derived copies stay valid and
      * move up to its tree parent. A live slot's generation is bumped (or the slot retired); a
      * revoked slot becomes free. The caller broadcasts the cache invalidation of (space, slot).

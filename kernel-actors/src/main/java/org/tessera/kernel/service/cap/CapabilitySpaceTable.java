@@ -12,21 +12,65 @@ public final class CapabilitySpaceTable implements RevocationListener
 {
     private final CapabilitySpace[] spaces;
     private final DerivationTree tree;
+    private final int shardCount;
+    private final int shardIndex;
     private RevocationListener sink;
+    private RevocationListener foreign;
     private int revokedInCall;
 
     /**
+     * A table owning every space id (a single authority shard).
+     *
      * @param capacity number of space ids, 1 to 65536.
      * @param tree     the shard's derivation tree.
      */
     public CapabilitySpaceTable(final int capacity, final DerivationTree tree)
     {
+        this(capacity, tree, 1, 0);
+    }
+
+    /**
+     * A table of one shard among several: it owns the space ids {@code id} with
+     * {@code id % shardCount == shardIndex}. Tree nodes naming a space of another shard are
+     * copies granted across shards; a revocation reports them to the {@link #foreignListener}
+     * instead of revoking them here.
+     *
+     * @param capacity   number of space ids, 1 to 65536.
+     * @param tree       the shard's derivation tree.
+     * @param shardCount number of shards, at least 1.
+     * @param shardIndex this shard, 0 to shardCount - 1.
+     */
+    public CapabilitySpaceTable(
+        final int capacity, final DerivationTree tree, final int shardCount, final int shardIndex)
+    {
         if (capacity <= 0 || capacity > CapabilityToken.MAX_SPACE_ID + 1)
         {
             throw new IllegalArgumentException("space table capacity must be 1 to 65536");
         }
+        if (shardCount <= 0 || shardIndex < 0 || shardIndex >= shardCount)
+        {
+            throw new IllegalArgumentException("shard index out of range");
+        }
         this.spaces = new CapabilitySpace[capacity];
         this.tree = tree;
+        this.shardCount = shardCount;
+        this.shardIndex = shardIndex;
+    }
+
+    /**
+     * Where a revocation reports tree nodes naming spaces of other shards (boot only).
+     *
+     * @param listener told (space id, slot field of the node) of each such node.
+     */
+    public void foreignListener(final RevocationListener listener)
+    {
+        this.foreign = listener;
+    }
+
+    /** @return true when {@code spaceId} belongs to this table's shard. */
+    public boolean isLocal(final int spaceId)
+    {
+        return spaceId >= 0 && spaceId % shardCount == shardIndex;
     }
 
     /**
@@ -38,7 +82,7 @@ public final class CapabilitySpaceTable implements RevocationListener
     public int register(final CapabilitySpace space)
     {
         final int id = space.spaceId();
-        if (id >= spaces.length || spaces[id] != null)
+        if (id >= spaces.length || spaces[id] != null || !isLocal(id))
         {
             return CapabilityError.NO_SUCH_SPACE;
         }
@@ -142,6 +186,16 @@ public final class CapabilitySpaceTable implements RevocationListener
     @Override
     public void onRevoked(final int spaceId, final int slotIndex)
     {
+        if (!isLocal(spaceId))
+        {
+            if (foreign == null)
+            {
+                throw new IllegalStateException("derivation tree names a space of another shard");
+            }
+            // Not counted here: the owning shard reports its own count.
+            foreign.onRevoked(spaceId, slotIndex);
+            return;
+        }
         final CapabilitySpace space = space(spaceId);
         if (space == null || space.revokeSlot(slotIndex) != CapabilityError.OK)
         {
