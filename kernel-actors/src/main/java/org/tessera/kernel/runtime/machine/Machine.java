@@ -11,7 +11,15 @@ import org.tessera.kernel.runtime.Digest;
 import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.kernel.runtime.TraceSink;
 import org.tessera.kernel.runtime.Transport;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.tessera.kernel.service.cap.CapabilityAuthorityService;
+import org.tessera.kernel.service.cap.CapabilityCache;
+import org.tessera.kernel.service.cap.CapabilityCacheService;
+import org.tessera.kernel.service.cap.CapabilityChecker;
+import org.tessera.kernel.service.cap.CapabilityPagePool;
+import org.tessera.kernel.service.cap.CapabilityShards;
 import org.tessera.kernel.service.frame.MemoryDescription;
+import org.tessera.kernel.service.frame.PhysicalLayout;
 import org.tessera.kernel.service.memory.MemoryServices;
 import org.tessera.kernel.service.selfcheck.SelfCheckService;
 import org.tessera.lockfree.Inbox;
@@ -25,6 +33,10 @@ public final class Machine implements AutoCloseable
 {
     /** Timers each CPU may have pending. */
     public static final int TIMERS_PER_CPU = 4096;
+    /** Most capability table pages per authority shard (4 KiB each, taken from the shard's node at boot). */
+    public static final int CAP_POOL_PAGES = 512;
+    /** Frame owner id of shard k's capability tables: 0x43415000 + k. */
+    public static final int CAP_TABLE_OWNER = 0x4341_5000;
 
     private final MachineDescription description;
     private final long seed;
@@ -33,6 +45,8 @@ public final class Machine implements AutoCloseable
     private final CpuAgent[] cpus;
     private final SelfCheckService[] selfChecks;
     private final MemoryServices memoryServices;
+    private final CapabilityShards capabilityShards;
+    private final CapabilityChecker[] capabilityCheckers;
 
     /**
      * @param description what to build.
@@ -68,6 +82,39 @@ public final class Machine implements AutoCloseable
             cpus[i].register(ServiceIds.SELF_CHECK, 0, selfChecks[i]);
         }
         this.memoryServices = MemoryServices.install(cpus, memory, memoryOf(description));
+
+        // capabilities: one authority shard per NUMA node, homed on the node's first CPU, its
+        // tables in frames of that node; a validation cache and checker on every CPU
+        final int nodes = memoryServices.nodeCount();
+        final int[] shardCpu = new int[nodes];
+        for (int node = 0; node < nodes; node++)
+        {
+            shardCpu[node] = MemoryServices.homeCpu(node, n, nodes);
+        }
+        this.capabilityShards = new CapabilityShards(n, shardCpu);
+        this.capabilityCheckers = new CapabilityChecker[n];
+        for (int i = 0; i < n; i++)
+        {
+            capabilityCheckers[i] = new CapabilityChecker(new CapabilityCache(1024), capabilityShards);
+            cpus[i].register(ServiceIds.CAP, CapabilityShards.CACHE_INSTANCE,
+                new CapabilityCacheService(capabilityCheckers[i], 4 * n + 64));
+        }
+        // a 64th of each node's memory for its capability tables, 16 to 512 pages
+        final int poolPages = (int)Math.max(16, Math.min(CAP_POOL_PAGES,
+            description.memoryBytes() / nodes / 64 / CapabilityPagePool.PAGE_SIZE));
+        for (int k = 0; k < nodes; k++)
+        {
+            final long tables = memoryServices.frameService(k).core()
+                .allocate(poolPages, PhysicalLayout.ZONE_HIGH, CAP_TABLE_OWNER + k);
+            if (tables < 0)
+            {
+                throw new IllegalArgumentException("not enough memory on node " + k + " for capability tables");
+            }
+            final UnsafeBuffer pool = new UnsafeBuffer(0, 0);
+            memory.wrap(pool, tables, poolPages * CapabilityPagePool.PAGE_SIZE);
+            cpus[shardCpu[k]].register(ServiceIds.CAP, CapabilityShards.FIRST_AUTHORITY_INSTANCE + k,
+                new CapabilityAuthorityService(capabilityShards, k, 256, pool, 65_536, 64, 1024));
+        }
     }
 
     /**
@@ -141,6 +188,18 @@ public final class Machine implements AutoCloseable
     public Inbox[] inboxes()
     {
         return inboxes;
+    }
+
+    /** @return where the capability authority shards and caches live. */
+    public CapabilityShards capabilityShards()
+    {
+        return capabilityShards;
+    }
+
+    /** @return the capability checker of a CPU (the one check every service on it uses). */
+    public CapabilityChecker capabilityChecker(final int cpu)
+    {
+        return capabilityCheckers[cpu];
     }
 
     /** @return the frame allocator and heap services. */

@@ -177,6 +177,26 @@ public final class CapabilityAuthorityService implements Actor
         final CapabilityShards shards, final int shard, final int spaceCapacity, final int poolPages,
         final int treeCapacity, final int sessions, final int replyBacklog)
     {
+        this(shards, shard, spaceCapacity, new UnsafeBuffer(
+            ByteBuffer.allocateDirect(poolPages * CapabilityPagePool.PAGE_SIZE)), treeCapacity, sessions, replyBacklog);
+    }
+
+    /**
+     * Build a shard whose capability tables live in the given memory (on a machine: frames of
+     * the shard's node, taken from the frame allocator at boot).
+     *
+     * @param shards        the machine's capability topology.
+     * @param shard         this shard's index.
+     * @param spaceCapacity space ids 0 to spaceCapacity - 1 exist; this shard owns those mapping to it.
+     * @param poolMemory    memory for the 4 KiB L2 pages shared by the shard's spaces.
+     * @param treeCapacity  derivation-tree nodes (and remote entries).
+     * @param sessions      revocations and cross-shard grants in progress at once (each), at most 256.
+     * @param replyBacklog  replies that may wait for room at once.
+     */
+    public CapabilityAuthorityService(
+        final CapabilityShards shards, final int shard, final int spaceCapacity, final UnsafeBuffer poolMemory,
+        final int treeCapacity, final int sessions, final int replyBacklog)
+    {
         if (sessions <= 0 || sessions > (1 << SESSION_INDEX_BITS) || treeCapacity > (1 << REMOTE_INDEX_BITS))
         {
             throw new IllegalArgumentException("1 to 256 sessions and at most 2^20 tree nodes");
@@ -185,8 +205,7 @@ public final class CapabilityAuthorityService implements Actor
         this.shard = shard;
         this.cpuCount = shards.cpuCount();
         this.spaceCapacity = spaceCapacity;
-        this.pool = new CapabilityPagePool(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(poolPages * CapabilityPagePool.PAGE_SIZE)));
+        this.pool = new CapabilityPagePool(poolMemory);
         this.tree = new DerivationTree(treeCapacity);
         this.table = new CapabilitySpaceTable(spaceCapacity, tree, shards.shardCount(), shard);
         this.foreign = new ForeignCopies(this);
