@@ -40,6 +40,8 @@ public final class BenchMain
         GROUPS.put("runtime", new Group("org\\.tessera\\.bench\\.RuntimeBenchmark\\..*", new String[][] {
             {"actor/spin", "actor_rtt", "spin_rtt"},
             {"actor/agrona", "actor_rtt", "agrona_o2o_rtt"}}));
+        GROUPS.put("vm", new Group("org\\.tessera\\.bench\\.VmBenchmark\\..*", new String[][] {
+            {"tlb_shootdown_per_cpu/actor_rtt", "tlb_shootdown_per_cpu", "actor_rtt"}}));
     }
 
     private BenchMain()
