@@ -346,6 +346,40 @@ class ShootdownTest
     }
 
     @Test
+    void shouldRetryAnInvalidationRefusedByBackPressureAndStillAnswerOnce()
+    {
+        try (VmRig rig = new VmRig("riscv64", 2))
+        {
+            final int a = rig.create(0);
+            rig.anonymous(a, BASE, PAGE, RW, true);
+            rig.switchTo(1, a);
+            rig.load(1, BASE);
+            final org.agrona.concurrent.UnsafeBuffer junk =
+                new org.agrona.concurrent.UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(256));
+            int filled = 0;
+            while (rig.cpus[1].inbox().offer(12345, junk, 0, 256))
+            {
+                filled++;
+            }
+            assertTrue(filled > 0);
+            final int replies = rig.clients[0].replies.size();
+            postUnmap(rig, a, BASE, PAGE);
+            rig.cpus[0].doWork();
+            assertEquals(1, rig.vm.sessionsInUse(), "the invalidation waits for room");
+            assertEquals(0, rig.vm.invalidationsSent());
+            rig.runUntilQuiet();
+            assertEquals(replies + 1, rig.clients[0].replies.size(), "answered exactly once");
+            assertEquals(1, rig.vm.invalidationsSent(), "sent once room was made");
+            assertEquals(1, rig.tlbs[1].invalidationsHandled());
+            assertFalse(cached(rig, 1, a, BASE));
+            assertTrue(rig.cpus[1].malformed() > 0, "the junk was drained as malformed records");
+            rig.checkAccounting();
+            rig.destroy(0, a);
+            rig.checkAllReturned();
+        }
+    }
+
+    @Test
     void shouldRefuseAccessesBeforeAnySpaceRunsAndKeepTheWritableBitHonest()
     {
         try (VmRig rig = new VmRig("x86_64", 1))

@@ -168,7 +168,7 @@ final class VmRig implements AutoCloseable
         memory.close();
     }
 
-    /** Step every CPU round robin until none has anything left to do. */
+    /** Step every CPU round robin until none has anything left to do, firing pending timers. */
     void runUntilQuiet()
     {
         int idle = 0;
@@ -181,6 +181,19 @@ final class VmRig implements AutoCloseable
             }
             time += 100;
             idle = work == 0 ? idle + 1 : 0;
+            if (idle == 2)
+            {
+                long next = Long.MAX_VALUE;
+                for (final CpuAgent c : cpus)
+                {
+                    next = Math.min(next, c.nextTimerDeadline());
+                }
+                if (next != Long.MAX_VALUE)
+                {
+                    time = Math.max(time, next);
+                    idle = 0;
+                }
+            }
         }
     }
 
