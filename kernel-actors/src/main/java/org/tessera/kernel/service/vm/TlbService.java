@@ -60,6 +60,11 @@ public final class TlbService implements Actor
     private static final byte ACTIVE = 2;
     private static final byte CANCELLED = 3;
 
+    private static final int REASON_SWITCH = 1;
+    private static final int REASON_ACTIVATED = 2;
+    private static final int REASON_REFUSED = 3;
+    private static final int REASON_DESTROYED = 4;
+
     private static final int SEND_ACK = 1;
     private static final int SEND_SWITCH_REPLY = 2;
     private static final int SEND_ACTIVATE = 3;
@@ -180,11 +185,11 @@ public final class TlbService implements Actor
         {
             if (states[asid] == ACTIVATING)
             {
-                states[asid] = CANCELLED;
+                state(asid, CANCELLED, REASON_DESTROYED, ctx);
             }
             else if (states[asid] == ACTIVE)
             {
-                states[asid] = INACTIVE;
+                state(asid, INACTIVE, REASON_DESTROYED, ctx);
             }
             if (current == asid)
             {
@@ -223,7 +228,7 @@ public final class TlbService implements Actor
         }
         else if (state == INACTIVE)
         {
-            states[asid] = ACTIVATING;
+            state(asid, ACTIVATING, REASON_SWITCH, ctx);
             switchRequester[asid] = m.source();
             switchCorrelation[asid] = m.correlationId();
             send(ctx, SEND_ACTIVATE, vm, ctx.nextCorrelationId(), asid, 0, 0);
@@ -246,7 +251,7 @@ public final class TlbService implements Actor
         final byte state = states[asid];
         if (state == ACTIVATING && status == VmStatus.OK.value())
         {
-            states[asid] = ACTIVE;
+            state(asid, ACTIVE, REASON_ACTIVATED, ctx);
             roots[asid] = activateReplyDecoder.root();
             current = asid;
             currentRoot = roots[asid];
@@ -254,10 +259,17 @@ public final class TlbService implements Actor
         }
         else if (state == ACTIVATING || state == CANCELLED)
         {
-            states[asid] = INACTIVE;
+            state(asid, INACTIVE, state == CANCELLED ? REASON_DESTROYED : REASON_REFUSED, ctx);
             final short refused = state == CANCELLED ? VmStatus.NO_SUCH_SPACE.value() : status;
             send(ctx, SEND_SWITCH_REPLY, switchRequester[asid], switchCorrelation[asid], refused, current, 0);
         }
+    }
+
+    /** The one place a space's state on this CPU changes: traced as {@code asid << 8 | state}. */
+    private void state(final int asid, final byte next, final int reason, final ActorContext ctx)
+    {
+        states[asid] = next;
+        ctx.traceState((asid << 8) | next, reason);
     }
 
     /**

@@ -380,6 +380,33 @@ class ShootdownTest
     }
 
     @Test
+    void shouldCountAnUnknownDestinationAsTheAcknowledgementOfACpuWithoutTlbService()
+    {
+        // CPU 2 has no TLB service; an actor there activates the space anyway.
+        try (VmRig rig = new VmRig("x86_64", 3, 32 * VmRig.MIB, 32, 8, 0b011))
+        {
+            final int a = rig.create(0);
+            rig.anonymous(a, BASE, PAGE, RW, true);
+            rig.switchTo(1, a);
+            rig.call(2, ctx ->
+            {
+                final org.tessera.messages.vm.SpaceActivateEncoder e = new org.tessera.messages.vm.SpaceActivateEncoder();
+                VmRig.send(ctx, rig.clients[2], VmRig.vmAddress(), e);
+                e.asid(a);
+                ctx.commit();
+            });
+            assertEquals(0b110, rig.vm.cpuMask(a));
+            final UnmapReplyDecoder reply = rig.unmap(0, a, BASE, PAGE);
+            assertEquals(VmStatus.OK, reply.status());
+            assertEquals(2, reply.cpusInvalidated(), "CPU 2's runtime answered for it");
+            assertEquals(1, rig.cpus[2].unknownDestination());
+            assertEquals(0, rig.vm.sessionsInUse());
+            rig.destroy(0, a);
+            rig.checkAllReturned();
+        }
+    }
+
+    @Test
     void shouldRefuseAccessesBeforeAnySpaceRunsAndKeepTheWritableBitHonest()
     {
         try (VmRig rig = new VmRig("x86_64", 1))

@@ -29,26 +29,18 @@ import org.tessera.kernel.service.frame.PhysicalLayout;
 import org.tessera.lockfree.Inbox;
 import org.tessera.messages.runtime.StartDecoder;
 import org.tessera.messages.vm.AccessKind;
-import org.tessera.messages.vm.AddressSpaceCreateEncoder;
 import org.tessera.messages.vm.AddressSpaceCreateReplyDecoder;
-import org.tessera.messages.vm.AddressSpaceDestroyEncoder;
 import org.tessera.messages.vm.AddressSpaceDestroyReplyDecoder;
-import org.tessera.messages.vm.AddressSpaceForkEncoder;
 import org.tessera.messages.vm.AddressSpaceForkReplyDecoder;
 import org.tessera.messages.vm.FaultResult;
 import org.tessera.messages.vm.ImageSource;
-import org.tessera.messages.vm.PageFaultEncoder;
 import org.tessera.messages.vm.PageFaultReplyDecoder;
-import org.tessera.messages.vm.ProtectEncoder;
 import org.tessera.messages.vm.ProtectReplyDecoder;
 import org.tessera.messages.vm.RegionKind;
-import org.tessera.messages.vm.RegionMapEncoder;
 import org.tessera.messages.vm.RegionMapReplyDecoder;
 import org.tessera.messages.vm.SpaceSwitchEncoder;
 import org.tessera.messages.vm.SpaceSwitchReplyDecoder;
-import org.tessera.messages.vm.TranslateEncoder;
 import org.tessera.messages.vm.TranslateReplyDecoder;
-import org.tessera.messages.vm.UnmapEncoder;
 import org.tessera.messages.vm.UnmapReplyDecoder;
 import org.tessera.messages.vm.VmStatus;
 
@@ -93,6 +85,7 @@ final class VmRig implements AutoCloseable
     static final class Client implements Actor
     {
         final List<Reply> replies = new ArrayList<>();
+        final VmProxy proxy = new VmProxy(VmService.address(0));
         Consumer<ActorContext> action;
         long lastCorrelation;
 
@@ -134,6 +127,13 @@ final class VmRig implements AutoCloseable
 
     VmRig(final String arch, final int cpuCount, final long memoryBytes, final int threshold, final int sessions)
     {
+        this(arch, cpuCount, memoryBytes, threshold, sessions, -1L);
+    }
+
+    /** @param tlbCpus bit set of the CPUs that get a TLB service. */
+    VmRig(final String arch, final int cpuCount, final long memoryBytes, final int threshold, final int sessions,
+        final long tlbCpus)
+    {
         this.arch = arch;
         memory = new PhysicalMemory(memoryBytes);
         core = new FrameAllocatorCore(
@@ -154,7 +154,10 @@ final class VmRig implements AutoCloseable
         {
             cpus[i] = new CpuAgent(i, cpuCount, inboxes[i], 64 * 1024, transport, clock, null, 1 + i, 64);
             tlbs[i] = new TlbService(new Tlb(16, 4), format, VmService.address(0), 16, 64);
-            cpus[i].register(ServiceIds.VM, TlbService.INSTANCE, tlbs[i]);
+            if ((tlbCpus & (1L << i)) != 0)
+            {
+                cpus[i].register(ServiceIds.VM, TlbService.INSTANCE, tlbs[i]);
+            }
             clients[i] = new Client();
             cpus[i].register(CLIENT, 0, clients[i]);
         }
@@ -231,16 +234,27 @@ final class VmRig implements AutoCloseable
         }
     }
 
+    /** Note the correlation id of the request a proxy call is about to send. */
+    static long next(final ActorContext ctx, final Client client)
+    {
+        client.lastCorrelation = ctx.nextCorrelationId();
+        return client.lastCorrelation;
+    }
+
+    static void sent(final int claimResult)
+    {
+        if (claimResult < 0)
+        {
+            throw new IllegalStateException("test send refused");
+        }
+    }
+
     // ---- requests -----------------------------------------------------------------------
 
     int create(final int cpu)
     {
         final AddressSpaceCreateReplyDecoder d = new AddressSpaceCreateReplyDecoder();
-        final Reply r = call(cpu, ctx ->
-        {
-            send(ctx, clients[cpu], vmAddress(), new AddressSpaceCreateEncoder());
-            ctx.commit();
-        });
+        final Reply r = call(cpu, ctx -> sent(clients[cpu].proxy.createSpace(ctx, next(ctx, clients[cpu]))));
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         assertEquals(VmStatus.OK, d.status());
         return d.asid();
@@ -249,25 +263,9 @@ final class VmRig implements AutoCloseable
     AddressSpaceDestroyReplyDecoder destroy(final int cpu, final int asid)
     {
         final AddressSpaceDestroyReplyDecoder d = new AddressSpaceDestroyReplyDecoder();
-        final Reply r = call(cpu, ctx ->
-        {
-            final AddressSpaceDestroyEncoder e = new AddressSpaceDestroyEncoder();
-            send(ctx, clients[cpu], vmAddress(), e);
-            e.asid(asid);
-            ctx.commit();
-        });
+        final Reply r = call(cpu, ctx -> sent(clients[cpu].proxy.destroySpace(ctx, next(ctx, clients[cpu]), asid)));
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         return d;
-    }
-
-    static void encodeMap(
-        final RegionMapEncoder e, final int asid, final long va, final long length, final RegionKind kind,
-        final int protection, final boolean eager, final ImageSource source, final long base, final int sourceAsid,
-        final long sourceVa)
-    {
-        e.asid(asid).virtualAddress(va).length(length).kind(kind).protection((short)protection)
-            .eager((short)(eager ? 1 : 0)).imageSource(source).physicalBase(base).sourceAsid(sourceAsid)
-            .sourceAddress(sourceVa);
     }
 
     RegionMapReplyDecoder map(
@@ -277,10 +275,20 @@ final class VmRig implements AutoCloseable
         final RegionMapReplyDecoder d = new RegionMapReplyDecoder();
         final Reply r = call(cpu, ctx ->
         {
-            final RegionMapEncoder e = new RegionMapEncoder();
-            send(ctx, clients[cpu], vmAddress(), e);
-            encodeMap(e, asid, va, length, kind, protection, eager, source, base, sourceAsid, sourceVa);
-            ctx.commit();
+            final VmProxy proxy = clients[cpu].proxy;
+            final long id = next(ctx, clients[cpu]);
+            if (kind == RegionKind.IMAGE)
+            {
+                sent(proxy.mapImage(ctx, id, asid, va, length, protection, eager, source, base));
+            }
+            else if (kind == RegionKind.SHARED && sourceAsid != 0)
+            {
+                sent(proxy.mapShared(ctx, id, asid, va, length, protection, sourceAsid, sourceVa));
+            }
+            else
+            {
+                sent(proxy.map(ctx, id, asid, va, length, kind, protection, eager));
+            }
         });
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         return d;
@@ -294,13 +302,7 @@ final class VmRig implements AutoCloseable
     UnmapReplyDecoder unmap(final int cpu, final int asid, final long va, final long length)
     {
         final UnmapReplyDecoder d = new UnmapReplyDecoder();
-        final Reply r = call(cpu, ctx ->
-        {
-            final UnmapEncoder e = new UnmapEncoder();
-            send(ctx, clients[cpu], vmAddress(), e);
-            e.asid(asid).virtualAddress(va).length(length);
-            ctx.commit();
-        });
+        final Reply r = call(cpu, ctx -> sent(clients[cpu].proxy.unmap(ctx, next(ctx, clients[cpu]), asid, va, length)));
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         return d;
     }
@@ -309,12 +311,7 @@ final class VmRig implements AutoCloseable
     {
         final ProtectReplyDecoder d = new ProtectReplyDecoder();
         final Reply r = call(cpu, ctx ->
-        {
-            final ProtectEncoder e = new ProtectEncoder();
-            send(ctx, clients[cpu], vmAddress(), e);
-            e.asid(asid).virtualAddress(va).length(length).protection((short)protection);
-            ctx.commit();
-        });
+            sent(clients[cpu].proxy.protect(ctx, next(ctx, clients[cpu]), asid, va, length, protection)));
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         return d;
     }
@@ -322,13 +319,7 @@ final class VmRig implements AutoCloseable
     PageFaultReplyDecoder fault(final int cpu, final int asid, final long va, final AccessKind access)
     {
         final PageFaultReplyDecoder d = new PageFaultReplyDecoder();
-        final Reply r = call(cpu, ctx ->
-        {
-            final PageFaultEncoder e = new PageFaultEncoder();
-            send(ctx, clients[cpu], vmAddress(), e);
-            e.asid(asid).virtualAddress(va).access(access).cpu(cpu);
-            ctx.commit();
-        });
+        final Reply r = call(cpu, ctx -> sent(clients[cpu].proxy.pageFault(ctx, next(ctx, clients[cpu]), asid, va, access)));
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         return d;
     }
@@ -336,13 +327,7 @@ final class VmRig implements AutoCloseable
     AddressSpaceForkReplyDecoder fork(final int cpu, final int asid)
     {
         final AddressSpaceForkReplyDecoder d = new AddressSpaceForkReplyDecoder();
-        final Reply r = call(cpu, ctx ->
-        {
-            final AddressSpaceForkEncoder e = new AddressSpaceForkEncoder();
-            send(ctx, clients[cpu], vmAddress(), e);
-            e.asid(asid);
-            ctx.commit();
-        });
+        final Reply r = call(cpu, ctx -> sent(clients[cpu].proxy.forkSpace(ctx, next(ctx, clients[cpu]), asid)));
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         return d;
     }
@@ -350,13 +335,7 @@ final class VmRig implements AutoCloseable
     TranslateReplyDecoder translate(final int asid, final long va)
     {
         final TranslateReplyDecoder d = new TranslateReplyDecoder();
-        final Reply r = call(0, ctx ->
-        {
-            final TranslateEncoder e = new TranslateEncoder();
-            send(ctx, clients[0], vmAddress(), e);
-            e.asid(asid).virtualAddress(va);
-            ctx.commit();
-        });
+        final Reply r = call(0, ctx -> sent(clients[0].proxy.translate(ctx, next(ctx, clients[0]), asid, va)));
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         return d;
     }
