@@ -40,14 +40,20 @@ public final class BenchMain
         GROUPS.put("runtime", new Group("org\\.tessera\\.bench\\.RuntimeBenchmark\\..*", new String[][] {
             {"actor/spin", "actor_rtt", "spin_rtt"},
             {"actor/agrona", "actor_rtt", "agrona_o2o_rtt"}}));
-        GROUPS.put("memory", new Group("org\\.tessera\\.bench\\.MemoryBenchmark\\..*", new String[][] {
+        // issue 3's group: frames, heap, page mapping and TLB shootdown, beside the runtime's round trip
+        GROUPS.put("memory", new Group("org\\.tessera\\.bench\\.(MemoryBenchmark\\..*|VmBenchmark\\." +
+            "(pageMapUnmap|remotePageMapUnmap|tlbShootdownPerCpu))", new String[][] {
             {"remote_frame_bitmap_alloc_free/actor_rtt", "remote_frame_bitmap_alloc_free", "actor_rtt"},
             {"remote_frame_buddy_alloc_free/actor_rtt", "remote_frame_buddy_alloc_free", "actor_rtt"},
-            {"remote_heap_alloc_free/actor_rtt", "remote_heap_alloc_free", "actor_rtt"}}));
+            {"remote_heap_alloc_free/actor_rtt", "remote_heap_alloc_free", "actor_rtt"},
+            {"remote_page_map_unmap/actor_rtt", "remote_page_map_unmap", "actor_rtt"},
+            {"tlb_shootdown_per_cpu/actor_rtt", "tlb_shootdown_per_cpu", "actor_rtt"}}));
         GROUPS.put("caps", new Group("org\\.tessera\\.bench\\.CapBenchmark\\..*", new String[][] {
             {"cap_check_hit max/min", "cap_check_hit_*", "cap_check_hit_*"},
             {"cap_check_space_hit max/min", "cap_check_space_hit_*", "cap_check_space_hit_*"},
             {"cap_check_miss max/min", "cap_check_miss_*", "cap_check_miss_*"}}));
+        GROUPS.put("vm", new Group("org\\.tessera\\.bench\\.VmBenchmark\\..*", new String[][] {
+            {"tlb_shootdown_per_cpu/actor_rtt", "tlb_shootdown_per_cpu", "actor_rtt"}}));
     }
 
     private BenchMain()
