@@ -16,6 +16,10 @@ public final class MachineOptions
     @Option(names = "--numa-nodes", description = "NUMA nodes (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     int numaNodes;
 
+    @Option(names = "--arch", description = "riscv64, x86_64 or aarch64: page-table format (default: ${DEFAULT-VALUE}).",
+        defaultValue = "riscv64")
+    String arch;
+
     @Option(names = "--rounds", description = "Self-check pings each CPU sends to every CPU (default: ${DEFAULT-VALUE}).",
         defaultValue = "1000")
     int rounds;
@@ -36,6 +40,6 @@ public final class MachineOptions
             throw new IllegalArgumentException("inbox too large");
         }
         return MachineDescription.DEFAULT.withCpus(cpus).withMemory(memory).withNumaNodes(numaNodes)
-            .withSelfCheck(rounds, window).withInbox((int)inbox);
+            .withSelfCheck(rounds, window).withInbox((int)inbox).withArchitecture(arch);
     }
 }

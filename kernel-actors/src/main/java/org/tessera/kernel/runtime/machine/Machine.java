@@ -18,7 +18,13 @@ import org.tessera.kernel.service.cap.CapabilityCacheService;
 import org.tessera.kernel.service.cap.CapabilityChecker;
 import org.tessera.kernel.service.cap.CapabilityPagePool;
 import org.tessera.kernel.service.cap.CapabilityShards;
+import org.tessera.arch.spi.Architecture;
+import org.tessera.arch.spi.PageTableFormat;
+import org.tessera.arch.spi.Tlb;
 import org.tessera.kernel.service.frame.MemoryDescription;
+import org.tessera.kernel.service.vm.CoreFrames;
+import org.tessera.kernel.service.vm.TlbService;
+import org.tessera.kernel.service.vm.VmService;
 import org.tessera.kernel.service.frame.PhysicalLayout;
 import org.tessera.kernel.service.memory.MemoryServices;
 import org.tessera.kernel.service.selfcheck.SelfCheckService;
@@ -37,6 +43,10 @@ public final class Machine implements AutoCloseable
     public static final int CAP_POOL_PAGES = 512;
     /** Frame owner id of shard k's capability tables: 0x43415000 + k. */
     public static final int CAP_TABLE_OWNER = 0x4341_5000;
+    /** Frame owner id of the virtual memory service's page tables and pages. */
+    public static final int VM_OWNER = 0x564D_0000;
+    /** Address spaces the VM service holds at once. */
+    public static final int VM_SPACES = 256;
 
     private final MachineDescription description;
     private final long seed;
@@ -47,6 +57,8 @@ public final class Machine implements AutoCloseable
     private final MemoryServices memoryServices;
     private final CapabilityShards capabilityShards;
     private final CapabilityChecker[] capabilityCheckers;
+    private final PageTableFormat pageTableFormat;
+    private final VmService vm;
 
     /**
      * @param description what to build.
@@ -114,6 +126,19 @@ public final class Machine implements AutoCloseable
             memory.wrap(pool, tables, poolPages * CapabilityPagePool.PAGE_SIZE);
             cpus[shardCpu[k]].register(ServiceIds.CAP, CapabilityShards.FIRST_AUTHORITY_INSTANCE + k,
                 new CapabilityAuthorityService(capabilityShards, k, 256, pool, 65_536, 64, 1024));
+        }
+
+        // virtual memory: the VM service on CPU 0 (beside node 0's frame allocator, whose core
+        // it draws frames from on the same thread), and a TLB service on every CPU
+        this.pageTableFormat = Architecture.named(description.architecture()).pageTableFormat(memory);
+        this.vm = new VmService(memory, pageTableFormat,
+            new CoreFrames(memoryServices.frameService(0).core(), memory, PhysicalLayout.ZONE_HIGH, VM_OWNER),
+            VM_SPACES, 1024, 64, 32);
+        cpus[0].register(ServiceIds.VM, 0, vm);
+        for (int i = 0; i < n; i++)
+        {
+            cpus[i].register(ServiceIds.VM, 1,
+                new TlbService(new Tlb(64, 4), pageTableFormat, VmService.address(0), VM_SPACES, 4 * n + 64));
         }
     }
 
@@ -188,6 +213,18 @@ public final class Machine implements AutoCloseable
     public Inbox[] inboxes()
     {
         return inboxes;
+    }
+
+    /** @return the virtual memory service (on CPU 0). */
+    public VmService vm()
+    {
+        return vm;
+    }
+
+    /** @return the machine's page-table format. */
+    public PageTableFormat pageTableFormat()
+    {
+        return pageTableFormat;
     }
 
     /** @return where the capability authority shards and caches live. */

@@ -80,10 +80,16 @@ public final class TraceReader
         final long seed = file.seed();
         final long runDigest = file.runDigest();
         final MachineDescription machine;
+        final org.tessera.messages.trace.Architecture architecture = file.architecture();
+        if (architecture == null || architecture == org.tessera.messages.trace.Architecture.NULL_VAL)
+        {
+            throw new TraceFormatException("corrupt trace: unknown architecture");
+        }
         try
         {
             machine = new MachineDescription(cpuCount, file.memoryBytes(), file.numaNodes(), (int)file.inboxBytes(),
-                (int)file.localQueueBytes(), (int)file.selfCheckRounds(), file.selfCheckWindow());
+                (int)file.localQueueBytes(), (int)file.selfCheckRounds(), file.selfCheckWindow(),
+                architecture.name().toLowerCase());
         }
         catch (final IllegalArgumentException e)
         {

@@ -148,6 +148,7 @@ public final class TraceRecorder implements TraceSink
                 .localQueueBytes(machine.localQueueBytes())
                 .selfCheckRounds(machine.selfCheckRounds())
                 .selfCheckWindow(machine.selfCheckWindow())
+                .architecture(org.tessera.messages.trace.Architecture.valueOf(machine.architecture().toUpperCase()))
                 .putDescription(text, 0, text.length);
             writeFully(channel, scratch, MessageHeaderEncoder.ENCODED_LENGTH + fileHeader.encodedLength());
 
