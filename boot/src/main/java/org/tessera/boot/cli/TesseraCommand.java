@@ -33,6 +33,16 @@ public final class TesseraCommand
 
     private static CommandLine commandLine()
     {
-        return new CommandLine(new TesseraCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new TesseraCommand()).setCaseInsensitiveEnumValuesAllowed(true)
+            .setExecutionExceptionHandler((e, cmd, parsed) ->
+            {
+                if (e instanceof IllegalArgumentException)
+                {
+                    // a bad option value found while building the machine: say so, no stack trace
+                    cmd.getErr().println("tessera: " + e.getMessage());
+                    return 2;
+                }
+                throw e;
+            });
     }
 }

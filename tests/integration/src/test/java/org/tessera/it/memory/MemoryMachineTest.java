@@ -22,7 +22,6 @@ import org.tessera.kernel.runtime.machine.HostRunner;
 import org.tessera.kernel.runtime.machine.Machine;
 import org.tessera.kernel.runtime.machine.MachineDescription;
 import org.tessera.kernel.service.frame.FrameAllocatorService;
-import org.tessera.kernel.service.frame.MemoryDescription;
 import org.tessera.kernel.service.memory.MemoryReport;
 import org.tessera.kernel.service.memory.MemoryServices;
 import org.tessera.messages.memory.FrameAllocReplyDecoder;
@@ -204,26 +203,6 @@ class MemoryMachineTest
         }
     }
 
-    /** The machine's memory split evenly into its NUMA nodes; distance 10 local, 20 remote; first MiB reserved. */
-    static MemoryDescription memoryOf(final MachineDescription machine)
-    {
-        final int n = machine.numaNodes();
-        final long size = machine.memoryBytes() / n & ~(2 * MIB - 1);
-        final long[] base = new long[n];
-        final long[] sizes = new long[n];
-        final int[] distance = new int[n * n];
-        for (int i = 0; i < n; i++)
-        {
-            base[i] = i * size;
-            sizes[i] = size;
-            for (int j = 0; j < n; j++)
-            {
-                distance[i * n + j] = i == j ? 10 : 20;
-            }
-        }
-        return new MemoryDescription(machine.memoryBytes(), base, sizes, distance, new long[]{0}, new long[]{MIB}, 0);
-    }
-
     private static void runUntil(final CpuAgent[] cpus, final java.util.function.BooleanSupplier done)
     {
         final List<AgentRunner> runners = new ArrayList<>();
@@ -251,7 +230,8 @@ class MemoryMachineTest
         try (Machine machine = HostRunner.build(description, 7, null))
         {
             final CpuAgent[] cpus = machine.cpus();
-            final MemoryServices services = MemoryServices.install(cpus, machine.memory(), memoryOf(description));
+            final MemoryServices services = machine.memoryServices();
+            MemoryServices.start(cpus);
             final long[] frameServices = {services.frameServiceAddress(0), services.frameServiceAddress(1)};
             assertEquals(0, ActorAddress.cpu(frameServices[0]));
             assertEquals(2, ActorAddress.cpu(frameServices[1]), "node 1's service is homed on its first CPU");

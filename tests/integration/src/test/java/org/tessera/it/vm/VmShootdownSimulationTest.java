@@ -10,27 +10,22 @@ import java.util.function.Consumer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.tessera.arch.aarch64.Aarch64PageTableFormat;
-import org.tessera.arch.riscv64.paging.Sv48PageTableFormat;
 import org.tessera.arch.spi.PageFlags;
 import org.tessera.arch.spi.PageTableFormat;
 import org.tessera.arch.spi.PhysicalMemory;
 import org.tessera.arch.spi.Tlb;
-import org.tessera.arch.x86_64.X86_64PageTableFormat;
 import org.tessera.kernel.runtime.Actor;
 import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.kernel.runtime.CpuAgent;
 import org.tessera.kernel.runtime.Message;
 import org.tessera.kernel.runtime.ServiceIds;
+import org.tessera.kernel.runtime.machine.Machine;
 import org.tessera.kernel.runtime.machine.MachineDescription;
 import org.tessera.kernel.runtime.machine.RunResult;
 import org.tessera.kernel.runtime.machine.SimulationOptions;
 import org.tessera.kernel.runtime.machine.Simulator;
 import org.tessera.kernel.service.frame.FrameAllocatorCore;
-import org.tessera.kernel.service.frame.MemoryDescription;
-import org.tessera.kernel.service.frame.PhysicalLayout;
-import org.tessera.kernel.service.vm.CoreFrames;
 import org.tessera.kernel.service.vm.TlbService;
 import org.tessera.kernel.service.vm.VmService;
 import org.tessera.messages.runtime.PingRequestDecoder;
@@ -110,33 +105,25 @@ class VmShootdownSimulationTest
         final PhysicalMemory memory;
         final PageTableFormat format;
         final FrameAllocatorCore core;
-        final CoreFrames frames;
+        final Machine machine;
         final VmService vm;
         final TlbService[] tlbs = new TlbService[CPUS];
         final Worker[] workers = new Worker[CPUS];
         final List<String> failures = new ArrayList<>();
-        final long initialFree;
         int spaceA;
         int spaceB;
         boolean finished;
         long checks;
 
-        World(final String arch, final long seed, final PhysicalMemory memory)
+        World(final String arch, final long seed, final Machine machine)
         {
             this.arch = arch;
             this.seed = seed;
-            this.memory = memory;
-            format = switch (arch)
-            {
-                case "x86_64" -> new X86_64PageTableFormat(memory);
-                case "aarch64" -> new Aarch64PageTableFormat(memory);
-                default -> new Sv48PageTableFormat(memory);
-            };
-            core = new FrameAllocatorCore(new PhysicalLayout(
-                MemoryDescription.singleNode(memory.size(), new long[]{0}, new long[]{MIB}, 0)), 0);
-            frames = new CoreFrames(core, memory, PhysicalLayout.ZONE_NORMAL, 7);
-            vm = new VmService(memory, format, frames, 16, 32, 32, VmService.DEFAULT_SHOOTDOWN_THRESHOLD_PAGES);
-            initialFree = core.freeFrames();
+            this.memory = machine.memory();
+            this.machine = machine;
+            format = machine.pageTableFormat();
+            core = machine.memoryServices().frameService(0).core();
+            vm = machine.vm();
         }
 
         void fail(final String what)
@@ -531,18 +518,16 @@ class VmShootdownSimulationTest
     static long run(final String arch, final long seed, final boolean check)
     {
         final MachineDescription description = MachineDescription.DEFAULT.withCpus(CPUS).withMemory(64 * MIB)
-            .withSelfCheck(0, 1);
+            .withSelfCheck(0, 1).withArchitecture(arch);
         final Simulator simulator = new Simulator(description, seed, SimulationOptions.DEFAULT, null);
         try
         {
-            final World world = new World(arch, seed, simulator.machine().memory());
+            // the machine's own VM service (on CPU 0) and TLB services (one per CPU)
+            final World world = new World(arch, seed, simulator.machine());
             final CpuAgent[] cpus = simulator.machine().cpus();
-            cpus[0].register(ServiceIds.VM, VmService.INSTANCE, world.vm);
             for (int cpu = 0; cpu < CPUS; cpu++)
             {
-                // A small TLB, so that evictions and refills happen too.
-                world.tlbs[cpu] = new TlbService(new Tlb(4, 2), world.format, VmService.address(0), 16, 256);
-                cpus[cpu].register(ServiceIds.VM, TlbService.INSTANCE, world.tlbs[cpu]);
+                world.tlbs[cpu] = (TlbService)cpus[cpu].actor(ServiceIds.VM, TlbService.INSTANCE);
                 world.workers[cpu] = new Worker(world, cpu);
                 cpus[cpu].register(WORKER, 0, world.workers[cpu]);
             }
@@ -563,9 +548,9 @@ class VmShootdownSimulationTest
                     faults += world.workers[cpu].faults;
                 }
                 assertTrue(faults > 0 && world.vm.shootdowns() > 0, "the run exercised faults and shootdowns");
-                assertEquals(0, world.frames.framesHeld(), "frames still held; " + replay);
-                assertEquals(world.initialFree, world.core.freeFrames(), replay);
-                assertEquals(0, world.core.checkAccounting(), replay);
+                assertEquals(0, world.machine.memoryServices().framesOwnedBy(Machine.VM_OWNER),
+                    "frames still held by the VM service; " + replay);
+                assertEquals(0, world.machine.memoryServices().checkAccounting(), replay);
                 assertEquals(0, world.vm.sessionsInUse(), replay);
             }
             return result.digest();
