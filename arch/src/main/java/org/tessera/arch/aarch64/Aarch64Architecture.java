@@ -17,4 +17,10 @@ public final class Aarch64Architecture implements Architecture
     {
         return new Aarch64PageTableFormat(memory);
     }
+
+    public org.tessera.arch.spi.UserEngine userEngine(final PhysicalMemory memory, final int contexts, final int tlbEntries)
+    {
+        throw new IllegalArgumentException("aarch64 machines have page tables but no user-mode engine: guest programs " +
+            "run on riscv64 machines");
+    }
 }

@@ -18,4 +18,10 @@ public final class Riscv64Architecture implements Architecture
     {
         return new Sv48PageTableFormat(memory);
     }
+
+    @org.tessera.subset.Boot
+    public org.tessera.arch.spi.UserEngine userEngine(final PhysicalMemory memory, final int contexts, final int tlbEntries)
+    {
+        return new org.tessera.arch.riscv64.engine.Riscv64UserEngine(memory, contexts, tlbEntries);
+    }
 }

@@ -17,6 +17,16 @@ public interface Architecture
     PageTableFormat pageTableFormat(PhysicalMemory memory);
 
     /**
+     * Build one CPU's user-mode engine (boot time).
+     *
+     * @param memory     physical memory the engine's MMU walks.
+     * @param contexts   thread contexts it holds.
+     * @param tlbEntries entries of its TLB.
+     * @throws IllegalArgumentException when this architecture has no user-mode engine (only riscv64 has one).
+     */
+    UserEngine userEngine(PhysicalMemory memory, int contexts, int tlbEntries);
+
+    /**
      * Find an architecture by name (boot time).
      *
      * @throws IllegalArgumentException when no architecture has that name.

@@ -17,4 +17,10 @@ public final class X86_64Architecture implements Architecture
     {
         return new X86_64PageTableFormat(memory);
     }
+
+    public org.tessera.arch.spi.UserEngine userEngine(final PhysicalMemory memory, final int contexts, final int tlbEntries)
+    {
+        throw new IllegalArgumentException("x86_64 machines have page tables but no user-mode engine: guest programs " +
+            "run on riscv64 machines");
+    }
 }
