@@ -1,0 +1,1222 @@
+package org.tessera.arch.riscv64.engine;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.function.LongSupplier;
+
+import org.tessera.arch.spi.PhysicalMemory;
+
+/**
+ * One RV64GC hart in user mode: interprets guest instructions on a {@link RiscvContext} until a
+ * trap leaves the engine.
+ *
+ * <p>{@link #run(long)} returns a cause from {@link RiscvTrap}; {@link #tval()} holds the
+ * faulting address or instruction bits. On an exception the context's pc points at the
+ * instruction that trapped (the kernel advances it past an {@code ecall}); on an interrupt it
+ * points at the next instruction to execute. A trapping instruction is not counted as retired.
+ *
+ * <p>Preemption is exact: {@code run(n)} retires exactly {@code n} instructions and then
+ * returns {@link RiscvTrap#TIMER_INTERRUPT}, unless something else traps first. The
+ * pending-interrupt word ({@link #raiseInterrupt(int)}, callable from any thread) is checked on
+ * entry and after every taken branch or jump, so at least once per basic block.
+ *
+ * <p>Atomics are atomic across engines on different threads that share one
+ * {@link PhysicalMemory}: AMOs are compare-and-set loops or atomic read-modify-writes on the
+ * backing memory, and {@code sc} succeeds only if a compare-and-set from the value its
+ * {@code lr} read succeeds (a store by another hart that changed the word breaks the
+ * reservation; one that wrote back the same value is not observed, as in QEMU).
+ *
+ * <p>The instruction loop allocates nothing. A trap unwinds out of the loop with one
+ * preallocated, stackless signal; cause and tval live in fields.
+ */
+public final class RiscvCpu
+{
+    private static final VarHandle LONG_HANDLE = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT_HANDLE = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle PENDING;
+
+    static
+    {
+        try
+        {
+            PENDING = MethodHandles.lookup().findVarHandle(RiscvCpu.class, "pending", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    /** Unwinds the instruction loop on a trap; preallocated and without a stack trace. */
+    private static final class TrapSignal extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        TrapSignal()
+        {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final TrapSignal TRAP = new TrapSignal();
+    private static final long NO_PAGE = -1L;
+
+    private final GuestMemory memory;
+    private final PhysicalMemory physical;
+    private final MemorySegment segment;
+    private final RiscvFpu fpu = new RiscvFpu();
+
+    private RiscvContext context;
+    private long[] x;
+    private long[] f;
+
+    private volatile int pending;
+    private LongSupplier clock;
+
+    private int cause;
+    private long tval;
+    private long instret;
+    private long cycle;
+
+    private long fetchPage = NO_PAGE;
+    private long fetchBase;
+    private long loadPage = NO_PAGE;
+    private long loadBase;
+    private long storePage = NO_PAGE;
+    private long storeBase;
+
+    private long reservationAddress;
+    private long reservationValue;
+    private int reservationSize;
+
+    /**
+     * @param memory how this hart translates and reaches memory.
+     */
+    public RiscvCpu(final GuestMemory memory)
+    {
+        this.memory = memory;
+        this.physical = memory.physical();
+        this.segment = physical.segment();
+        context(new RiscvContext());
+    }
+
+    /** @return the context the engine runs on. */
+    public RiscvContext context()
+    {
+        return context;
+    }
+
+    /**
+     * Attach a context (a context switch without copying); clears the LR reservation.
+     */
+    public void context(final RiscvContext context)
+    {
+        this.context = context;
+        this.x = context.x;
+        this.f = context.f;
+        clearReservation();
+    }
+
+    /** @return the memory this hart uses. */
+    public GuestMemory memory()
+    {
+        return memory;
+    }
+
+    /** Drop any LR reservation, as a context switch must. */
+    public void clearReservation()
+    {
+        reservationSize = 0;
+    }
+
+    /**
+     * Set the source of the {@code time} CSR; {@code null} (the default) makes {@code time}
+     * read the cycle count, which keeps runs deterministic.
+     */
+    public void clock(final LongSupplier clock)
+    {
+        this.clock = clock;
+    }
+
+    /** Set pending-interrupt bits; safe from any thread. The engine leaves at the next check. */
+    public void raiseInterrupt(final int bits)
+    {
+        PENDING.getAndBitwiseOr(this, bits);
+    }
+
+    /** @return and clear the pending-interrupt bits. */
+    public int takeInterrupts()
+    {
+        return (int)PENDING.getAndSet(this, 0);
+    }
+
+    /** @return the pending-interrupt bits without clearing them. */
+    public int pendingInterrupts()
+    {
+        return pending;
+    }
+
+    /** @return the cause of the last trap (same as the last {@link #run(long)} result). */
+    public int cause()
+    {
+        return cause;
+    }
+
+    /** @return the faulting virtual address, instruction bits, pc (ebreak) or pending bits. */
+    public long tval()
+    {
+        return tval;
+    }
+
+    /** @return instructions retired by this hart since construction. */
+    public long instret()
+    {
+        return instret;
+    }
+
+    /** @return cycles: retired instructions plus instructions that trapped. */
+    public long cycle()
+    {
+        return cycle;
+    }
+
+    /**
+     * Run the attached context until a trap.
+     *
+     * @param maxInstructions the instruction budget; when exactly this many instructions have
+     *                        retired the engine returns {@link RiscvTrap#TIMER_INTERRUPT}.
+     * @return the trap cause ({@link RiscvTrap}).
+     */
+    public int run(final long maxInstructions)
+    {
+        fetchPage = NO_PAGE;
+        loadPage = NO_PAGE;
+        storePage = NO_PAGE;
+        final RiscvContext ctx = context;
+        long pc = ctx.pc;
+        long done = 0;
+        int result;
+        if (pending != 0)
+        {
+            result = interrupted();
+        }
+        else
+        {
+            try
+            {
+                while (true)
+                {
+                    if (done == maxInstructions)
+                    {
+                        cause = RiscvTrap.TIMER_INTERRUPT;
+                        tval = 0;
+                        result = RiscvTrap.TIMER_INTERRUPT;
+                        break;
+                    }
+                    final long next = step(pc, done);
+                    final long fallThrough = pc + 4;
+                    pc = next;
+                    done++;
+                    if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
+                    {
+                        result = interrupted();
+                        break;
+                    }
+                }
+            }
+            catch (final TrapSignal signal)
+            {
+                result = cause;
+                cycle++;
+            }
+        }
+        ctx.pc = pc;
+        instret += done;
+        cycle += done;
+        return result;
+    }
+
+    private int interrupted()
+    {
+        cause = RiscvTrap.EXTERNAL_INTERRUPT;
+        tval = pending;
+        return RiscvTrap.EXTERNAL_INTERRUPT;
+    }
+
+    private TrapSignal trap(final int trapCause, final long trapValue)
+    {
+        cause = trapCause;
+        tval = trapValue;
+        return TRAP;
+    }
+
+    private TrapSignal illegal(final int insn)
+    {
+        return trap(RiscvTrap.ILLEGAL_INSTRUCTION, insn & 0xFFFF_FFFFL);
+    }
+
+    // ---------------------------------------------------------------- fetch and decode
+
+    private long step(final long pc, final long done)
+    {
+        final long page = pc >>> 12;
+        if (page != fetchPage)
+        {
+            fetchBase = translate(pc & ~0xFFFL, GuestMemory.FETCH, pc);
+            fetchPage = page;
+        }
+        final int offset = (int)pc & 0xFFF;
+        int insn;
+        final int length;
+        if (offset <= 0xFFC)
+        {
+            insn = physical.getInt(fetchBase + offset);
+            if ((insn & 3) != 3)
+            {
+                insn &= 0xFFFF;
+                length = 2;
+            }
+            else
+            {
+                length = 4;
+            }
+        }
+        else
+        {
+            insn = physical.getShort(fetchBase + offset) & 0xFFFF;
+            if ((insn & 3) == 3)
+            {
+                final long nextPage = translate(pc + 2, GuestMemory.FETCH, pc + 2);
+                insn |= (physical.getShort(nextPage) & 0xFFFF) << 16;
+                length = 4;
+            }
+            else
+            {
+                length = 2;
+            }
+        }
+        if (length == 2)
+        {
+            final int expanded = Rvc.expand(insn);
+            if (expanded == 0)
+            {
+                throw illegal(insn);
+            }
+            return execute(expanded, pc, 2, done);
+        }
+        return execute(insn, pc, 4, done);
+    }
+
+    private long execute(final int insn, final long pc, final int length, final long done)
+    {
+        final long[] x = this.x;
+        final int rd = (insn >>> 7) & 31;
+        final int rs1 = (insn >>> 15) & 31;
+        switch (insn & 0x7F)
+        {
+            case 0x13:
+                opImm(insn, rd, x[rs1]);
+                return pc + length;
+            case 0x33:
+                op(insn, rd, x[rs1], x[(insn >>> 20) & 31]);
+                return pc + length;
+            case 0x03:
+                load(insn, rd, x[rs1] + (insn >> 20));
+                return pc + length;
+            case 0x23:
+                store(insn, x[rs1] + (((insn >> 20) & ~31) | rd), x[(insn >>> 20) & 31]);
+                return pc + length;
+            case 0x63:
+                return branch(insn, pc, length, x[rs1], x[(insn >>> 20) & 31]);
+            case 0x37:
+                if (rd != 0)
+                {
+                    x[rd] = insn & 0xFFFF_F000;
+                }
+                return pc + length;
+            case 0x17:
+                if (rd != 0)
+                {
+                    x[rd] = pc + (insn & 0xFFFF_F000);
+                }
+                return pc + length;
+            case 0x6F:
+            {
+                final int imm = ((insn >> 31) << 20) | (insn & 0xFF000) | (((insn >>> 20) & 1) << 11) |
+                    (((insn >>> 21) & 0x3FF) << 1);
+                if (rd != 0)
+                {
+                    x[rd] = pc + length;
+                }
+                return pc + imm;
+            }
+            case 0x67:
+            {
+                if (((insn >>> 12) & 7) != 0)
+                {
+                    throw illegal(insn);
+                }
+                final long target = (x[rs1] + (insn >> 20)) & ~1L;
+                if (rd != 0)
+                {
+                    x[rd] = pc + length;
+                }
+                return target;
+            }
+            case 0x1B:
+                opImm32(insn, rd, x[rs1]);
+                return pc + length;
+            case 0x3B:
+                op32(insn, rd, x[rs1], x[(insn >>> 20) & 31]);
+                return pc + length;
+            case 0x0F:
+                miscMem(insn);
+                return pc + length;
+            case 0x73:
+                system(insn, pc, done);
+                return pc + length;
+            case 0x2F:
+                atomic(insn, rd, rs1);
+                return pc + length;
+            case 0x07:
+                loadFp(insn, rd, x[rs1] + (insn >> 20));
+                return pc + length;
+            case 0x27:
+                storeFp(insn, x[rs1] + (((insn >> 20) & ~31) | rd), (insn >>> 20) & 31);
+                return pc + length;
+            case 0x43:
+            case 0x47:
+            case 0x4B:
+            case 0x4F:
+                fused(insn, rd);
+                return pc + length;
+            case 0x53:
+                opFp(insn, rd, rs1);
+                return pc + length;
+            default:
+                throw illegal(insn);
+        }
+    }
+
+    // ---------------------------------------------------------------- integer
+
+    private void opImm(final int insn, final int rd, final long a)
+    {
+        final long imm = insn >> 20;
+        final long value;
+        switch ((insn >>> 12) & 7)
+        {
+            case 0:
+                value = a + imm;
+                break;
+            case 1:
+                if ((insn >>> 26) != 0)
+                {
+                    throw illegal(insn);
+                }
+                value = a << imm;
+                break;
+            case 2:
+                value = a < imm ? 1 : 0;
+                break;
+            case 3:
+                value = Long.compareUnsigned(a, imm) < 0 ? 1 : 0;
+                break;
+            case 4:
+                value = a ^ imm;
+                break;
+            case 5:
+            {
+                final int top = insn >>> 26;
+                if (top == 0)
+                {
+                    value = a >>> imm;
+                }
+                else if (top == 0x10)
+                {
+                    value = a >> imm;
+                }
+                else
+                {
+                    throw illegal(insn);
+                }
+                break;
+            }
+            case 6:
+                value = a | imm;
+                break;
+            default:
+                value = a & imm;
+                break;
+        }
+        if (rd != 0)
+        {
+            x[rd] = value;
+        }
+    }
+
+    private void opImm32(final int insn, final int rd, final long a)
+    {
+        final int imm = insn >> 20;
+        final int value;
+        final int f7 = insn >>> 25;
+        switch ((insn >>> 12) & 7)
+        {
+            case 0:
+                value = (int)a + imm;
+                break;
+            case 1:
+                if (f7 != 0)
+                {
+                    throw illegal(insn);
+                }
+                value = (int)a << imm;
+                break;
+            case 5:
+                if (f7 == 0)
+                {
+                    value = (int)a >>> imm;
+                }
+                else if (f7 == 0x20)
+                {
+                    value = (int)a >> imm;
+                }
+                else
+                {
+                    throw illegal(insn);
+                }
+                break;
+            default:
+                throw illegal(insn);
+        }
+        if (rd != 0)
+        {
+            x[rd] = value;
+        }
+    }
+
+    private void op(final int insn, final int rd, final long a, final long b)
+    {
+        final int f7 = insn >>> 25;
+        final int f3 = (insn >>> 12) & 7;
+        final long value;
+        if (f7 == 0)
+        {
+            value = switch (f3)
+            {
+                case 0 -> a + b;
+                case 1 -> a << b;
+                case 2 -> a < b ? 1 : 0;
+                case 3 -> Long.compareUnsigned(a, b) < 0 ? 1 : 0;
+                case 4 -> a ^ b;
+                case 5 -> a >>> b;
+                case 6 -> a | b;
+                default -> a & b;
+            };
+        }
+        else if (f7 == 0x20 && f3 == 0)
+        {
+            value = a - b;
+        }
+        else if (f7 == 0x20 && f3 == 5)
+        {
+            value = a >> b;
+        }
+        else if (f7 == 1)
+        {
+            value = switch (f3)
+            {
+                case 0 -> a * b;
+                case 1 -> Math.multiplyHigh(a, b);
+                case 2 -> Math.multiplyHigh(a, b) + (b < 0 ? a : 0);
+                case 3 -> Math.unsignedMultiplyHigh(a, b);
+                case 4 -> b == 0 ? -1 : (b == -1 ? -a : a / b);
+                case 5 -> b == 0 ? -1 : Long.divideUnsigned(a, b);
+                case 6 -> b == 0 ? a : (b == -1 ? 0 : a % b);
+                default -> b == 0 ? a : Long.remainderUnsigned(a, b);
+            };
+        }
+        else
+        {
+            throw illegal(insn);
+        }
+        if (rd != 0)
+        {
+            x[rd] = value;
+        }
+    }
+
+    private void op32(final int insn, final int rd, final long al, final long bl)
+    {
+        final int f7 = insn >>> 25;
+        final int f3 = (insn >>> 12) & 7;
+        final int a = (int)al;
+        final int b = (int)bl;
+        final int value;
+        if (f7 == 0 && f3 == 0)
+        {
+            value = a + b;
+        }
+        else if (f7 == 0 && f3 == 1)
+        {
+            value = a << b;
+        }
+        else if (f7 == 0 && f3 == 5)
+        {
+            value = a >>> b;
+        }
+        else if (f7 == 0x20 && f3 == 0)
+        {
+            value = a - b;
+        }
+        else if (f7 == 0x20 && f3 == 5)
+        {
+            value = a >> b;
+        }
+        else if (f7 == 1)
+        {
+            value = switch (f3)
+            {
+                case 0 -> a * b;
+                case 4 -> b == 0 ? -1 : (b == -1 ? -a : a / b);
+                case 5 -> b == 0 ? -1 : Integer.divideUnsigned(a, b);
+                case 6 -> b == 0 ? a : (b == -1 ? 0 : a % b);
+                case 7 -> b == 0 ? a : Integer.remainderUnsigned(a, b);
+                default -> throw illegal(insn);
+            };
+        }
+        else
+        {
+            throw illegal(insn);
+        }
+        if (rd != 0)
+        {
+            x[rd] = value;
+        }
+    }
+
+    private long branch(final int insn, final long pc, final int length, final long a, final long b)
+    {
+        final boolean taken = switch ((insn >>> 12) & 7)
+        {
+            case 0 -> a == b;
+            case 1 -> a != b;
+            case 4 -> a < b;
+            case 5 -> a >= b;
+            case 6 -> Long.compareUnsigned(a, b) < 0;
+            case 7 -> Long.compareUnsigned(a, b) >= 0;
+            default -> throw illegal(insn);
+        };
+        if (!taken)
+        {
+            return pc + length;
+        }
+        final int imm = ((insn >> 31) << 12) | (((insn >>> 7) & 1) << 11) | (((insn >>> 25) & 0x3F) << 5) |
+            (((insn >>> 8) & 0xF) << 1);
+        return pc + imm;
+    }
+
+    private void miscMem(final int insn)
+    {
+        final int f3 = (insn >>> 12) & 7;
+        // fence orders memory against other harts: every access here is already performed in
+        // program order on the shared segment, so a full fence is all that is left to do.
+        if (f3 == 0)
+        {
+            VarHandle.fullFence();
+        }
+        else if (f3 == 1)
+        {
+            // fence.i: no decoded-instruction cache exists; every fetch reads memory afresh, so
+            // stores are visible to later fetches once ordered.
+            VarHandle.fullFence();
+        }
+        else
+        {
+            throw illegal(insn);
+        }
+    }
+
+    private void system(final int insn, final long pc, final long done)
+    {
+        final int f3 = (insn >>> 12) & 7;
+        if (f3 == 0)
+        {
+            if (insn == 0x00000073)
+            {
+                throw trap(RiscvTrap.ECALL_FROM_U, 0);
+            }
+            if (insn == 0x00100073)
+            {
+                throw trap(RiscvTrap.BREAKPOINT, pc);
+            }
+            throw illegal(insn);
+        }
+        if (f3 == 4)
+        {
+            throw illegal(insn);
+        }
+        final int csr = insn >>> 20;
+        final int rs1 = (insn >>> 15) & 31;
+        final int rd = (insn >>> 7) & 31;
+        final long source = f3 >= 5 ? rs1 : x[rs1];
+        final boolean writes = (f3 & 3) == 1 || rs1 != 0;
+        final RiscvContext ctx = context;
+        final long old;
+        switch (csr)
+        {
+            case 0x001:
+                old = ctx.fcsr & 0x1F;
+                break;
+            case 0x002:
+                old = (ctx.fcsr >>> 5) & 7;
+                break;
+            case 0x003:
+                old = ctx.fcsr & 0xFF;
+                break;
+            case 0xC00:
+                old = cycle + done;
+                break;
+            case 0xC01:
+                old = clock == null ? cycle + done : clock.getAsLong();
+                break;
+            case 0xC02:
+                old = instret + done;
+                break;
+            default:
+                throw illegal(insn);
+        }
+        if (writes)
+        {
+            if ((csr >>> 10) == 3)
+            {
+                throw illegal(insn);
+            }
+            final long value = switch (f3 & 3)
+            {
+                case 1 -> source;
+                case 2 -> old | source;
+                default -> old & ~source;
+            };
+            final int v = (int)value;
+            switch (csr)
+            {
+                case 0x001 -> ctx.fcsr = (ctx.fcsr & ~0x1F) | (v & 0x1F);
+                case 0x002 -> ctx.fcsr = (ctx.fcsr & 0x1F) | ((v & 7) << 5);
+                default -> ctx.fcsr = v & 0xFF;
+            }
+        }
+        if (rd != 0)
+        {
+            x[rd] = old;
+        }
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    private long translate(final long va, final int access, final long faultAddress)
+    {
+        final long pa = memory.translate(va, access);
+        if (pa < 0)
+        {
+            throw fault(access, pa, faultAddress);
+        }
+        return pa;
+    }
+
+    private TrapSignal fault(final int access, final long kind, final long va)
+    {
+        final boolean page = kind == GuestMemory.PAGE_FAULT;
+        final int code = switch (access)
+        {
+            case GuestMemory.FETCH -> page ? RiscvTrap.INSTRUCTION_PAGE_FAULT : RiscvTrap.INSTRUCTION_ACCESS_FAULT;
+            case GuestMemory.LOAD -> page ? RiscvTrap.LOAD_PAGE_FAULT : RiscvTrap.LOAD_ACCESS_FAULT;
+            default -> page ? RiscvTrap.STORE_PAGE_FAULT : RiscvTrap.STORE_ACCESS_FAULT;
+        };
+        return trap(code, va);
+    }
+
+    private long loadAddress(final long va)
+    {
+        final long page = va >>> 12;
+        if (page != loadPage)
+        {
+            loadBase = translate(va & ~0xFFFL, GuestMemory.LOAD, va);
+            loadPage = page;
+        }
+        return loadBase + (va & 0xFFF);
+    }
+
+    private long storeAddress(final long va)
+    {
+        final long page = va >>> 12;
+        if (page != storePage)
+        {
+            storeBase = translate(va & ~0xFFFL, GuestMemory.STORE, va);
+            storePage = page;
+        }
+        return storeBase + (va & 0xFFF);
+    }
+
+    /** Load {@code size} bytes (1, 2, 4, 8) little-endian, zero-extended. */
+    private long read(final long va, final int size)
+    {
+        if ((va & 0xFFF) <= 0x1000 - size)
+        {
+            final long pa = loadAddress(va);
+            return switch (size)
+            {
+                case 1 -> physical.getByte(pa) & 0xFFL;
+                case 2 -> physical.getShort(pa) & 0xFFFFL;
+                case 4 -> physical.getInt(pa) & 0xFFFF_FFFFL;
+                default -> physical.getLong(pa);
+            };
+        }
+        // Crosses a page: translate both parts before touching either; tval is the start of the
+        // part that faulted.
+        long value = 0;
+        final long firstPart = loadAddress(va);
+        final long secondPart = loadAddress((va | 0xFFF) + 1);
+        final int split = 0x1000 - (int)(va & 0xFFF);
+        for (int i = 0; i < size; i++)
+        {
+            final long pa = i < split ? firstPart + i : secondPart + (i - split);
+            value |= (physical.getByte(pa) & 0xFFL) << (8 * i);
+        }
+        return value;
+    }
+
+    /** Store the low {@code size} bytes of {@code value} little-endian. */
+    private void write(final long va, final int size, final long value)
+    {
+        if ((va & 0xFFF) <= 0x1000 - size)
+        {
+            final long pa = storeAddress(va);
+            switch (size)
+            {
+                case 1 -> physical.putByte(pa, (byte)value);
+                case 2 -> physical.putShort(pa, (short)value);
+                case 4 -> physical.putInt(pa, (int)value);
+                default -> physical.putLong(pa, value);
+            }
+            return;
+        }
+        final long firstPart = storeAddress(va);
+        final long secondPart = storeAddress((va | 0xFFF) + 1);
+        final int split = 0x1000 - (int)(va & 0xFFF);
+        for (int i = 0; i < size; i++)
+        {
+            final long pa = i < split ? firstPart + i : secondPart + (i - split);
+            physical.putByte(pa, (byte)(value >>> (8 * i)));
+        }
+    }
+
+    private void load(final int insn, final int rd, final long va)
+    {
+        final long value = switch ((insn >>> 12) & 7)
+        {
+            case 0 -> (byte)read(va, 1);
+            case 1 -> (short)read(va, 2);
+            case 2 -> (int)read(va, 4);
+            case 3 -> read(va, 8);
+            case 4 -> read(va, 1);
+            case 5 -> read(va, 2);
+            case 6 -> read(va, 4);
+            default -> throw illegal(insn);
+        };
+        if (rd != 0)
+        {
+            x[rd] = value;
+        }
+    }
+
+    private void store(final int insn, final long va, final long value)
+    {
+        final int f3 = (insn >>> 12) & 7;
+        if (f3 > 3)
+        {
+            throw illegal(insn);
+        }
+        write(va, 1 << f3, value);
+    }
+
+    // ---------------------------------------------------------------- A
+
+    private void atomic(final int insn, final int rd, final int rs1)
+    {
+        final int f3 = (insn >>> 12) & 7;
+        if (f3 != 2 && f3 != 3)
+        {
+            throw illegal(insn);
+        }
+        final boolean word = f3 == 2;
+        final int size = word ? 4 : 8;
+        final int op = insn >>> 27;
+        final long va = x[rs1];
+        final long b = x[(insn >>> 20) & 31];
+        final long value;
+        if (op == 2)
+        {
+            if (((insn >>> 20) & 31) != 0)
+            {
+                throw illegal(insn);
+            }
+            if ((va & (size - 1)) != 0)
+            {
+                throw trap(RiscvTrap.LOAD_ACCESS_FAULT, va);
+            }
+            final long pa = translate(va, GuestMemory.LOAD, va);
+            value = word ? (int)INT_HANDLE.getVolatile(segment, pa) : (long)LONG_HANDLE.getVolatile(segment, pa);
+            reservationAddress = pa;
+            reservationValue = value;
+            reservationSize = size;
+        }
+        else if (op == 3)
+        {
+            if ((va & (size - 1)) != 0)
+            {
+                throw trap(RiscvTrap.STORE_ACCESS_FAULT, va);
+            }
+            final long pa = translate(va, GuestMemory.STORE, va);
+            final boolean held = reservationSize == size && reservationAddress == pa;
+            reservationSize = 0;
+            final boolean stored;
+            if (!held)
+            {
+                stored = false;
+            }
+            else if (word)
+            {
+                stored = INT_HANDLE.compareAndSet(segment, pa, (int)reservationValue, (int)b);
+            }
+            else
+            {
+                stored = LONG_HANDLE.compareAndSet(segment, pa, reservationValue, b);
+            }
+            value = stored ? 0 : 1;
+        }
+        else
+        {
+            if ((va & (size - 1)) != 0)
+            {
+                throw trap(RiscvTrap.STORE_ACCESS_FAULT, va);
+            }
+            if (!isAmo(op))
+            {
+                throw illegal(insn);
+            }
+            final long pa = translate(va, GuestMemory.AMO, va);
+            value = word ? amoWord(op, pa, (int)b) : amoDouble(op, pa, b);
+        }
+        if (rd != 0)
+        {
+            x[rd] = value;
+        }
+    }
+
+    private static boolean isAmo(final int op)
+    {
+        return switch (op)
+        {
+            case 0x00, 0x01, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x1C -> true;
+            default -> false;
+        };
+    }
+
+    private long amoDouble(final int op, final long pa, final long b)
+    {
+        final MemorySegment s = segment;
+        switch (op)
+        {
+            case 0x00:
+                return (long)LONG_HANDLE.getAndAdd(s, pa, b);
+            case 0x01:
+                return (long)LONG_HANDLE.getAndSet(s, pa, b);
+            case 0x04:
+                return (long)LONG_HANDLE.getAndBitwiseXor(s, pa, b);
+            case 0x08:
+                return (long)LONG_HANDLE.getAndBitwiseOr(s, pa, b);
+            case 0x0C:
+                return (long)LONG_HANDLE.getAndBitwiseAnd(s, pa, b);
+            default:
+                while (true)
+                {
+                    final long old = (long)LONG_HANDLE.getVolatile(s, pa);
+                    final long value = switch (op)
+                    {
+                        case 0x10 -> Math.min(old, b);
+                        case 0x14 -> Math.max(old, b);
+                        case 0x18 -> Long.compareUnsigned(old, b) <= 0 ? old : b;
+                        default -> Long.compareUnsigned(old, b) >= 0 ? old : b;
+                    };
+                    if (LONG_HANDLE.compareAndSet(s, pa, old, value))
+                    {
+                        return old;
+                    }
+                }
+        }
+    }
+
+    private long amoWord(final int op, final long pa, final int b)
+    {
+        final MemorySegment s = segment;
+        switch (op)
+        {
+            case 0x00:
+                return (int)INT_HANDLE.getAndAdd(s, pa, b);
+            case 0x01:
+                return (int)INT_HANDLE.getAndSet(s, pa, b);
+            case 0x04:
+                return (int)INT_HANDLE.getAndBitwiseXor(s, pa, b);
+            case 0x08:
+                return (int)INT_HANDLE.getAndBitwiseOr(s, pa, b);
+            case 0x0C:
+                return (int)INT_HANDLE.getAndBitwiseAnd(s, pa, b);
+            default:
+                while (true)
+                {
+                    final int old = (int)INT_HANDLE.getVolatile(s, pa);
+                    final int value = switch (op)
+                    {
+                        case 0x10 -> Math.min(old, b);
+                        case 0x14 -> Math.max(old, b);
+                        case 0x18 -> Integer.compareUnsigned(old, b) <= 0 ? old : b;
+                        default -> Integer.compareUnsigned(old, b) >= 0 ? old : b;
+                    };
+                    if (INT_HANDLE.compareAndSet(s, pa, old, value))
+                    {
+                        return old;
+                    }
+                }
+        }
+    }
+
+    // ---------------------------------------------------------------- F and D
+
+    private void loadFp(final int insn, final int rd, final long va)
+    {
+        final int f3 = (insn >>> 12) & 7;
+        if (f3 == 2)
+        {
+            f[rd] = RiscvFpu.box((int)read(va, 4));
+        }
+        else if (f3 == 3)
+        {
+            f[rd] = read(va, 8);
+        }
+        else
+        {
+            throw illegal(insn);
+        }
+    }
+
+    private void storeFp(final int insn, final long va, final int rs2)
+    {
+        final int f3 = (insn >>> 12) & 7;
+        if (f3 == 2)
+        {
+            write(va, 4, f[rs2]);
+        }
+        else if (f3 == 3)
+        {
+            write(va, 8, f[rs2]);
+        }
+        else
+        {
+            throw illegal(insn);
+        }
+    }
+
+    private int roundingMode(final int insn)
+    {
+        int rm = (insn >>> 12) & 7;
+        if (rm == 7)
+        {
+            rm = (context.fcsr >>> 5) & 7;
+        }
+        if (rm > 4)
+        {
+            throw illegal(insn);
+        }
+        return rm;
+    }
+
+    private void accrue()
+    {
+        final int flags = fpu.flags;
+        if (flags != 0)
+        {
+            context.fcsr |= flags;
+            fpu.flags = 0;
+        }
+    }
+
+    private void fused(final int insn, final int rd)
+    {
+        final int fmt = (insn >>> 25) & 3;
+        if (fmt > 1)
+        {
+            throw illegal(insn);
+        }
+        final int rm = roundingMode(insn);
+        final long a = f[(insn >>> 15) & 31];
+        final long b = f[(insn >>> 20) & 31];
+        final long c = f[insn >>> 27];
+        final boolean negateProduct = (insn & 0x7F) == 0x4B || (insn & 0x7F) == 0x4F;
+        final boolean negateAddend = (insn & 0x7F) == 0x47 || (insn & 0x7F) == 0x4F;
+        f[rd] = fmt == 0 ?
+            fpu.fmaS(a, b, c, negateProduct, negateAddend, rm) :
+            fpu.fmaD(a, b, c, negateProduct, negateAddend, rm);
+        accrue();
+    }
+
+    private void opFp(final int insn, final int rd, final int rs1)
+    {
+        final int rs2 = (insn >>> 20) & 31;
+        final int f7 = insn >>> 25;
+        final int f3 = (insn >>> 12) & 7;
+        final long[] f = this.f;
+        final long a = f[rs1];
+        final long b = f[rs2];
+        final boolean dbl = (f7 & 3) == 1;
+        if ((f7 & 3) > 1)
+        {
+            throw illegal(insn);
+        }
+        switch (f7 >>> 2)
+        {
+            case 0x00:
+            case 0x01:
+            case 0x02:
+            case 0x03:
+            {
+                final int rm = roundingMode(insn);
+                final int operation = f7 >>> 2;
+                f[rd] = dbl ? fpu.arithD(operation, a, b, rm) : fpu.arithS(operation, a, b, rm);
+                accrue();
+                return;
+            }
+            case 0x0B:
+            {
+                if (rs2 != 0)
+                {
+                    throw illegal(insn);
+                }
+                final int rm = roundingMode(insn);
+                f[rd] = dbl ? fpu.sqrtD(a, rm) : fpu.sqrtS(a, rm);
+                accrue();
+                return;
+            }
+            case 0x04:
+                if (f3 > 2)
+                {
+                    throw illegal(insn);
+                }
+                f[rd] = dbl ? RiscvFpu.signInjectD(f3, a, b) : RiscvFpu.signInjectS(f3, a, b);
+                return;
+            case 0x05:
+                if (f3 > 1)
+                {
+                    throw illegal(insn);
+                }
+                f[rd] = dbl ? fpu.minMaxD(f3 == 1, a, b) : fpu.minMaxS(f3 == 1, a, b);
+                accrue();
+                return;
+            case 0x08:
+            {
+                final int rm = roundingMode(insn);
+                if (dbl && rs2 == 0)
+                {
+                    f[rd] = fpu.singleToDouble(a);
+                }
+                else if (!dbl && rs2 == 1)
+                {
+                    f[rd] = fpu.doubleToSingle(a, rm);
+                }
+                else
+                {
+                    throw illegal(insn);
+                }
+                accrue();
+                return;
+            }
+            case 0x14:
+            {
+                if (f3 > 2)
+                {
+                    throw illegal(insn);
+                }
+                final long value = dbl ? fpu.compareD(f3, a, b) : fpu.compareS(f3, a, b);
+                accrue();
+                if (rd != 0)
+                {
+                    x[rd] = value;
+                }
+                return;
+            }
+            case 0x18:
+            {
+                if (rs2 > 3)
+                {
+                    throw illegal(insn);
+                }
+                final int rm = roundingMode(insn);
+                final double value = dbl ? Double.longBitsToDouble(a) : RiscvFpu.unboxAsDouble(a);
+                final long result = fpu.toInteger(value, rs2, rm);
+                accrue();
+                if (rd != 0)
+                {
+                    x[rd] = result;
+                }
+                return;
+            }
+            case 0x1A:
+            {
+                if (rs2 > 3)
+                {
+                    throw illegal(insn);
+                }
+                final int rm = roundingMode(insn);
+                f[rd] = fpu.fromInteger(x[rs1], rs2, dbl, rm);
+                accrue();
+                return;
+            }
+            case 0x1C:
+            {
+                if (rs2 != 0)
+                {
+                    throw illegal(insn);
+                }
+                final long value;
+                if (f3 == 0)
+                {
+                    value = dbl ? a : (int)a;
+                }
+                else if (f3 == 1)
+                {
+                    value = dbl ? RiscvFpu.classifyD(a) : RiscvFpu.classifyS(a);
+                }
+                else
+                {
+                    throw illegal(insn);
+                }
+                if (rd != 0)
+                {
+                    x[rd] = value;
+                }
+                return;
+            }
+            case 0x1E:
+                if (rs2 != 0 || f3 != 0)
+                {
+                    throw illegal(insn);
+                }
+                f[rd] = dbl ? x[rs1] : RiscvFpu.box((int)x[rs1]);
+                return;
+            default:
+                throw illegal(insn);
+        }
+    }
+}
