@@ -68,6 +68,10 @@ public final class RunCommand implements Callable<Integer>
         "environment (as qemu-riscv64 -U); repeatable.")
     List<String> unset = new ArrayList<>();
 
+    @Option(names = {"-0", "--argv0"}, paramLabel = "ARGV0", description = "Give the guest this argv[0] instead " +
+        "of the program path as typed (as qemu-riscv64 -0).")
+    String argv0;
+
     @Option(names = "--verbose", description = "Log every process's end on standard error.")
     boolean verbose;
 
@@ -142,7 +146,7 @@ public final class RunCommand implements Callable<Integer>
             return 2;
         }
         final List<byte[]> argv = new ArrayList<>();
-        argv.add(program.getBytes(StandardCharsets.UTF_8));
+        argv.add((argv0 != null ? argv0 : program).getBytes(StandardCharsets.UTF_8));
         for (final String a : args)
         {
             argv.add(a.getBytes(StandardCharsets.UTF_8));

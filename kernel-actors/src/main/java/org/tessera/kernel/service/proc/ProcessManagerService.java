@@ -84,8 +84,8 @@ public final class ProcessManagerService implements Actor
     public static final long MMAP_TOP = 0x7F00_0000_0000L;
     /** Load address of a static-pie program. */
     public static final long PIE_BASE = 0x5555_5555_5000L;
-    /** Most a break may grow. */
-    public static final long BRK_MAX = 1L << 30;
+    /** Most a break may grow, and the longest single mapping. */
+    public static final long BRK_MAX = 256L << 20;
     /** Children records per CPU. */
     public static final int CHILD_RECORDS = 1024;
     /** Bytes of a spawn's name, argv and environment together. */
@@ -146,6 +146,7 @@ public final class ProcessManagerService implements Actor
     private final long schedAddress;
     private final long consoleAddress;
     private final PageReleaser releaser = new PageReleaser();
+    private final RangeCollector range = new RangeCollector(4096);
 
     private final int[] state = new int[Pids.SLOTS];
     private final int[] pids = new int[Pids.SLOTS];
@@ -753,6 +754,10 @@ public final class ProcessManagerService implements Actor
         final long oldTop = (current + PAGE - 1) & ~(PAGE - 1);
         final long newTop = (request + PAGE - 1) & ~(PAGE - 1);
         frames.owner(pids[slot], slot);
+        if ((newTop - oldTop) / PAGE > frames.freeFrames())
+        {
+            return current;
+        }
         if (newTop > oldTop)
         {
             final int flags = PageFlags.USER | PageFlags.ACCESSED | PageFlags.DIRTY | PageFlags.READ |
@@ -774,14 +779,62 @@ public final class ProcessManagerService implements Actor
         return request;
     }
 
+    /**
+     * Unmap and free every page mapped in [from, to). The address space is walked, not the
+     * range, so a huge range costs what is mapped, not what is asked for.
+     */
     private void unmapRange(final long root, final long from, final long to)
     {
-        for (long va = from; va < to; va += PAGE)
+        while (true)
         {
-            final long pa = format.unmap(root, va, PAGE);
-            if (pa >= 0)
+            range.reset(from, to);
+            format.walk(root, range);
+            for (int i = 0; i < range.count; i++)
             {
-                frames.freeFrame(pa);
+                final long pa = format.unmap(root, range.found[i], PAGE);
+                if (pa >= 0)
+                {
+                    frames.freeFrame(pa);
+                }
+            }
+            if (range.count < range.found.length)
+            {
+                return;
+            }
+        }
+    }
+
+    /** Collects the 4 KiB leaves inside a range (up to its capacity) and counts them all. */
+    private static final class RangeCollector implements PageTableVisitor
+    {
+        final long[] found;
+        long from;
+        long to;
+        int count;
+        long total;
+
+        RangeCollector(final int capacity)
+        {
+            found = new long[capacity];
+        }
+
+        void reset(final long start, final long end)
+        {
+            from = start;
+            to = end;
+            count = 0;
+            total = 0;
+        }
+
+        public void onLeaf(final long virtualAddress, final long physicalAddress, final long size, final int flags)
+        {
+            if (virtualAddress >= from && virtualAddress < to)
+            {
+                total++;
+                if (count < found.length)
+                {
+                    found[count++] = virtualAddress;
+                }
             }
         }
     }
@@ -809,6 +862,10 @@ public final class ProcessManagerService implements Actor
             return prot == 0 ? -Errno.ENOMEM : -Errno.EINVAL;
         }
         final long size = (length + PAGE - 1) & ~(PAGE - 1);
+        if (size / PAGE > frames.freeFrames())
+        {
+            return -Errno.ENOMEM;
+        }
         final long root = roots[slot];
         final long start;
         if ((flags & mapFixed) != 0)
@@ -881,14 +938,17 @@ public final class ProcessManagerService implements Actor
         {
             return -Errno.EINVAL;
         }
+        if (addr < 0 || length > STACK_TOP || addr + length > STACK_TOP)
+        {
+            return -Errno.ENOMEM;
+        }
         final long end = (addr + length + PAGE - 1) & ~(PAGE - 1);
         final long root = roots[slot];
-        for (long va = addr; va < end; va += PAGE)
+        range.reset(addr, end);
+        format.walk(root, range);
+        if (range.total != (end - addr) / PAGE)
         {
-            if (format.physicalAddress(root, va) < 0)
-            {
-                return -Errno.ENOMEM;
-            }
+            return -Errno.ENOMEM;
         }
         if (prot == 0)
         {
