@@ -16,9 +16,9 @@ import org.tessera.boot.image.BootImage;
 import org.tessera.boot.image.ImageFormatException;
 import org.tessera.boot.image.ImageReader;
 import org.tessera.boot.image.MachineSpec;
-import org.tessera.boot.image.ProcessMachine;
-import org.tessera.boot.image.StreamConsole;
 import org.tessera.kernel.runtime.trace.TraceRecorder;
+import org.tessera.kernel.userland.ProcessMachine;
+import org.tessera.kernel.userland.StreamConsole;
 import org.tessera.messages.trace.RunMode;
 
 /**
@@ -96,7 +96,14 @@ public final class ProcessRun
         final OutputStream stdout = new CharBytes(out);
         final OutputStream stderr = new CharBytes(err);
         final StreamConsole console = new StreamConsole(stdout, stderr, err, verbose);
-        try (ProcessMachine machine = new ProcessMachine(image, spec, simulate, s, recorder, console, argv, env))
+        final List<String> names = image.programNames();
+        final List<byte[]> elfs = new ArrayList<>();
+        for (final String name : names)
+        {
+            elfs.add(image.program(name));
+        }
+        try (ProcessMachine machine = new ProcessMachine(machineOf(spec), names, elfs, image.initName(), simulate, s,
+            recorder, console, argv, env))
         {
             final ProcessMachine.Result r = machine.run(TimeUnit.SECONDS.toNanos(timeoutSeconds));
             console.flush();
@@ -136,6 +143,12 @@ public final class ProcessRun
             err.flush();
             return r.framesLeft() != 0 || r.accountingViolations() != 0 ? EX_SOFTWARE : r.exitStatus();
         }
+    }
+
+    /** @return the loader's view of an image's machine. */
+    public static ProcessMachine.Spec machineOf(final MachineSpec spec)
+    {
+        return new ProcessMachine.Spec(spec.cpus(), spec.memoryBytes(), spec.numaNodes(), spec.tickInstructions());
     }
 
     /** @return the launcher's environment exactly: /proc/self/environ's bytes in order, else System.getenv(). */

@@ -16,6 +16,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.tessera.boot.cli.ProcessRun;
+import org.tessera.kernel.userland.ProcessMachine;
+import org.tessera.kernel.userland.StreamConsole;
 
 class ProcessMachineTest
 {
@@ -42,7 +45,8 @@ class ProcessMachineTest
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final StringWriter log = new StringWriter();
         final StreamConsole console = new StreamConsole(out, err, new PrintWriter(log), true);
-        try (ProcessMachine m = new ProcessMachine(image, image.machine(), simulate, seed, null, console, argv, env))
+        try (ProcessMachine m = new ProcessMachine(ProcessRun.machineOf(image.machine()), List.of(program),
+            List.of(elf), program, simulate, seed, null, console, argv, env))
         {
             final ProcessMachine.Result r = m.run(60_000_000_000L);
             console.flush();

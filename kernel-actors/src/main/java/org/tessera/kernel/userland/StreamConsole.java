@@ -1,4 +1,4 @@
-package org.tessera.boot.image;
+package org.tessera.kernel.userland;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package org.tessera.boot.image;
+package org.tessera.kernel.userland;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -78,7 +78,19 @@ public final class ProcessMachine implements AutoCloseable
         }
     }
 
-    private final MachineSpec spec;
+    /**
+     * The machine to lay out.
+     *
+     * @param cpus             virtual CPUs.
+     * @param memoryBytes      physical memory.
+     * @param numaNodes        NUMA nodes.
+     * @param tickInstructions user instructions per scheduler tick.
+     */
+    public record Spec(int cpus, long memoryBytes, int numaNodes, long tickInstructions)
+    {
+    }
+
+    private final Spec spec;
     private final boolean simulate;
     private final Simulator simulator;
     private final Machine machine;
@@ -90,8 +102,10 @@ public final class ProcessMachine implements AutoCloseable
     /**
      * Lay out the machine (nothing runs yet).
      *
-     * @param image    programs and init's program.
-     * @param spec     the machine (the image's, possibly with options applied).
+     * @param spec     the machine.
+     * @param names    the programs' names.
+     * @param elfs     the programs' ELF bytes, in the order of {@code names}.
+     * @param initName the program init runs.
      * @param simulate simulation mode instead of host threads.
      * @param seed     the run's seed (random sources, AT_RANDOM, simulator choices).
      * @param trace    where handled messages are recorded, or null.
@@ -99,8 +113,9 @@ public final class ProcessMachine implements AutoCloseable
      * @param initArgv init's argv, exactly as given.
      * @param env      init's environment strings ({@code NAME=value}), exactly as given.
      */
-    public ProcessMachine(final BootImage image, final MachineSpec spec, final boolean simulate, final long seed,
-        final TraceSink trace, final ConsoleSink console, final List<byte[]> initArgv, final List<byte[]> env)
+    public ProcessMachine(final Spec spec, final List<String> names, final List<byte[]> elfs, final String initName,
+        final boolean simulate, final long seed, final TraceSink trace, final ConsoleSink console,
+        final List<byte[]> initArgv, final List<byte[]> env)
     {
         this.spec = spec;
         this.simulate = simulate;
@@ -120,7 +135,6 @@ public final class ProcessMachine implements AutoCloseable
         final PhysicalMemory memory = machine.memory();
 
         // the programs, page aligned, from 4 KiB up (page 0 stays unused)
-        final List<String> names = image.programNames();
         int nameBytes = 0;
         for (final String name : names)
         {
@@ -131,14 +145,14 @@ public final class ProcessMachine implements AutoCloseable
         int initIndex = -1;
         for (int i = 0; i < names.size(); i++)
         {
-            final byte[] elf = image.program(names.get(i));
+            final byte[] elf = elfs.get(i);
             if (at + elf.length > spec.memoryBytes() / 4)
             {
                 throw new IllegalArgumentException("the image's programs need more than a quarter of the memory");
             }
             memory.write(at, elf, 0, elf.length);
             programs.add(names.get(i).getBytes(StandardCharsets.UTF_8), at, elf.length);
-            if (names.get(i).equals(image.initName()))
+            if (names.get(i).equals(initName))
             {
                 initIndex = i;
             }
@@ -188,8 +202,12 @@ public final class ProcessMachine implements AutoCloseable
 
         // init: name NUL argv... env...
         final java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        final byte[] initName = image.initName().getBytes(StandardCharsets.UTF_8);
-        text.writeBytes(initName);
+        if (initIndex < 0)
+        {
+            throw new IllegalArgumentException("init '" + initName + "' is not one of the programs");
+        }
+        final byte[] initBytes = initName.getBytes(StandardCharsets.UTF_8);
+        text.writeBytes(initBytes);
         text.write(0);
         for (final byte[] a : initArgv)
         {
@@ -201,7 +219,7 @@ public final class ProcessMachine implements AutoCloseable
             text.writeBytes(e);
             text.write(0);
         }
-        managers[0].init(initIndex, initName.length, initArgv.size(), env.size(), text.toByteArray());
+        managers[0].init(initIndex, initBytes.length, initArgv.size(), env.size(), text.toByteArray());
     }
 
     /**
