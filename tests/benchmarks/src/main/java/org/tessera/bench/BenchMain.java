@@ -40,6 +40,7 @@ public final class BenchMain
         GROUPS.put("runtime", new Group("org\\.tessera\\.bench\\.RuntimeBenchmark\\..*", new String[][] {
             {"actor/spin", "actor_rtt", "spin_rtt"},
             {"actor/agrona", "actor_rtt", "agrona_o2o_rtt"}}));
+        GROUPS.put("cpu", new Group("org\\.tessera\\.bench\\.CpuBenchmark\\..*", new String[][] {{"engine/qemu", "engine_mips", "qemu_mips"}}));
     }
 
     private BenchMain()
