@@ -186,7 +186,8 @@ public final class RiscvCpu
      * Run the attached context until a trap.
      *
      * @param maxInstructions the instruction budget; when exactly this many instructions have
-     *                        retired the engine returns {@link RiscvTrap#TIMER_INTERRUPT}.
+     *                        retired the engine returns {@link RiscvTrap#TIMER_INTERRUPT} (a
+     *                        negative budget never expires).
      * @return the trap cause ({@link RiscvTrap}).
      */
     public int run(final long maxInstructions)

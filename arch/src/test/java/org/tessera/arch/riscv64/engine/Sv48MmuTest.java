@@ -114,6 +114,17 @@ class Sv48MmuTest
     }
 
     @Test
+    void shouldTranslateTerapage()
+    {
+        final long root = newTable();
+        mmu.root(root >>> 12, 4);
+        map(root, 0, 0, 3, URWX);
+        assertEquals(0x12_3456L, mmu.translate(0x12_3456L, LOAD));
+        map(root, 0x80_0000_0000L, 0x1000, 3, URWX);
+        assertEquals(PAGE_FAULT, mmu.translate(0x80_0000_0000L, LOAD), "misaligned terapage");
+    }
+
+    @Test
     void shouldReportAccessFaultOutsidePhysicalMemory()
     {
         final long root = newTable();
@@ -219,5 +230,30 @@ class Sv48MmuTest
         assertEquals(RiscvTrap.ECALL_FROM_U, cpu.run(100));
         assertEquals(99, cpu.context().x[7]);
         assertEquals(99, memory.getLong(0x50_0008));
+    }
+
+    @Test
+    void shouldRaiseAccessFaultsFromEngineForPagesOutsidePhysicalMemory()
+    {
+        final long root = newTable();
+        mmu.root(root >>> 12, 6);
+        map(root, 0x1_0000, 0x40_0000, 0, PTE_V | PTE_U | PTE_R | PTE_X | PTE_A);
+        map(root, 0x2_0000, MEMORY, 0, URWX);
+        map(root, 0x3_0000, MEMORY + 0x1000, 0, URWX);
+        // lui x5,0x20 ; lw x6,4(x5) ; ecall
+        final byte[] program = new Asm().all(lui(5, 0x20), lw(6, 5, 4), ECALL).bytes();
+        memory.write(0x40_0000, program, 0, program.length);
+        final RiscvCpu cpu = new RiscvCpu(mmu);
+        cpu.context().pc = 0x1_0000;
+        assertEquals(RiscvTrap.LOAD_ACCESS_FAULT, cpu.run(100));
+        assertEquals(0x2_0004, cpu.tval());
+        final byte[] store = new Asm().all(lui(5, 0x20), sd(6, 5, 8), ECALL).bytes();
+        memory.write(0x40_0000, store, 0, store.length);
+        cpu.context().pc = 0x1_0000;
+        assertEquals(RiscvTrap.STORE_ACCESS_FAULT, cpu.run(100));
+        assertEquals(0x2_0008, cpu.tval());
+        cpu.context().pc = 0x3_0000;
+        assertEquals(RiscvTrap.INSTRUCTION_ACCESS_FAULT, cpu.run(100));
+        assertEquals(0x3_0000, cpu.tval());
     }
 }
