@@ -29,6 +29,8 @@ public final class GuestPrograms
     private static final int A2 = 12;
     private static final int A3 = 13;
     private static final int A7 = 17;
+    private static final int S2 = 18;
+    private static final int S3 = 19;
 
     private GuestPrograms()
     {
@@ -106,6 +108,54 @@ public final class GuestPrograms
         a.exit(0);
         a.label("child");
         a.exit(0);
+        a.label("fail");
+        a.exit(1);
+        return a.elf(strings(name, strings, a));
+    }
+
+    /**
+     * Spawns itself twice as {@code name c} (children spin forever), kills the first with
+     * SIGKILL and the second with SIGTERM (on another CPU when the machine has two), reaps both
+     * and checks their wait statuses (9 + 15), then that a third wait4 is {@code -ECHILD} and
+     * that kill(first, 0) is {@code -ESRCH}; exit 0 when all hold, 1 otherwise.
+     */
+    public static byte[] killChildren(final String name)
+    {
+        final Asm a = new Asm();
+        final int[] strings = new int[1];
+        a.ld(S1, SP, 0);
+        a.li(T0, 1);
+        a.bneTo(S1, T0, "spin");
+        a.spawnSelf(strings);
+        a.bltTo(A0, ZERO, "fail");
+        a.addi(S0, A0, 0);
+        a.spawnSelf(strings);
+        a.bltTo(A0, ZERO, "fail");
+        a.addi(S2, A0, 0);
+        a.addi(A0, S0, 0).li(A1, 9).li(A7, 129).ecall();
+        a.bneTo(A0, ZERO, "fail");
+        a.addi(A0, S2, 0).li(A1, 15).li(A7, 129).ecall();
+        a.bneTo(A0, ZERO, "fail");
+        a.li(S3, 0);
+        a.wait4Any();
+        a.bltTo(A0, ZERO, "fail");
+        a.ldw(T1, SP, 24);
+        a.add(S3, S3, T1);
+        a.wait4Any();
+        a.bltTo(A0, ZERO, "fail");
+        a.ldw(T1, SP, 24);
+        a.add(S3, S3, T1);
+        a.li(T2, 24);
+        a.bneTo(S3, T2, "fail");
+        a.wait4Any();
+        a.li(T2, -10);
+        a.bneTo(A0, T2, "fail");
+        a.addi(A0, S0, 0).li(A1, 0).li(A7, 129).ecall();
+        a.li(T2, -3);
+        a.bneTo(A0, T2, "fail");
+        a.exit(0);
+        a.label("spin");
+        a.beqTo(ZERO, ZERO, "spin");
         a.label("fail");
         a.exit(1);
         return a.elf(strings(name, strings, a));
@@ -206,6 +256,18 @@ public final class GuestPrograms
         Asm bneTo(final int rs1, final int rs2, final String label)
         {
             fixups.add(new int[]{here(), 1, rs1, rs2});
+            fixupLabels.add(label);
+            return emit(0);
+        }
+
+        Asm add(final int rd, final int rs1, final int rs2)
+        {
+            return emit((rs2 << 20) | (rs1 << 15) | (rd << 7) | 0x33);
+        }
+
+        Asm beqTo(final int rs1, final int rs2, final String label)
+        {
+            fixups.add(new int[]{here(), 0, rs1, rs2});
             fixupLabels.add(label);
             return emit(0);
         }

@@ -23,10 +23,15 @@ class GuestProgramsTest
 
     static Outcome run(final byte[] elf, final String name, final boolean simulate)
     {
+        return run(elf, name, simulate, 1);
+    }
+
+    static Outcome run(final byte[] elf, final String name, final boolean simulate, final int cpus)
+    {
         final StringWriter log = new StringWriter();
         final StreamConsole console = new StreamConsole(new ByteArrayOutputStream(), new ByteArrayOutputStream(),
             new PrintWriter(log), true);
-        try (ProcessMachine m = new ProcessMachine(new ProcessMachine.Spec(1, 64L << 20, 1, 100_000), List.of(name),
+        try (ProcessMachine m = new ProcessMachine(new ProcessMachine.Spec(cpus, 64L << 20, 1, 100_000), List.of(name),
             List.of(elf), name, simulate, 5, null, console, List.of(name.getBytes()), List.of()))
         {
             final ProcessMachine.Result r = m.run(60_000_000_000L);
@@ -75,5 +80,16 @@ class GuestProgramsTest
         // the image names the program "z" but the code spawns "y": spawn fails, the guest says so
         final Outcome o = run(GuestPrograms.yieldPair("y", 10), "z", simulate);
         assertEquals(1, o.result().exitStatus(), o.log());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldKillChildrenOnBothCpusAndReapTheirSignals(final boolean simulate)
+    {
+        final Outcome o = run(GuestPrograms.killChildren("k"), "k", simulate, 2);
+        assertTrue(o.result().completed(), o.result().failure());
+        assertEquals(0, o.result().exitStatus(), o.log());
+        assertTrue(o.log().contains("killed by SIGKILL") && o.log().contains("killed by SIGTERM"), o.log());
+        assertEquals(0, o.result().framesLeft());
     }
 }
