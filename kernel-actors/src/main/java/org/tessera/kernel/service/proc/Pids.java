@@ -30,7 +30,7 @@ public final class Pids
     /** @return generations a slot goes through before its pids repeat. */
     public static int generations(final int cpuCount)
     {
-        return PID_LIMIT / (SLOTS * cpuCount);
+        return (PID_LIMIT - 1) / (SLOTS * cpuCount);
     }
 
     /** @return the CPU whose process manager owns {@code pid}. */
