@@ -27,8 +27,10 @@ public interface UserEngine
     int KIND_ILLEGAL = 2;
     /** Fault kind: a breakpoint instruction (SIGTRAP). */
     int KIND_BREAKPOINT = 3;
-    /** Fault kind: a misaligned or otherwise bad access that is not a page fault (SIGBUS). */
+    /** Fault kind: an access the platform forbids that is not a page fault (SIGSEGV). */
     int KIND_ACCESS = 4;
+    /** Fault kind: a misaligned instruction fetch or atomic access (SIGBUS). */
+    int KIND_MISALIGNED = 5;
 
     /** @return thread contexts this engine holds. */
     int contexts();

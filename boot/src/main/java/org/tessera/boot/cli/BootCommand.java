@@ -8,11 +8,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code tessera boot}: boot the default machine and run the self-check workload. */
-@Command(name = "boot", description = "Boot a machine: start every CPU's loop and actors, run the self-check " +
-    "workload (every CPU exchanges requests with every CPU), print a per-CPU summary and the run's digest.")
+@Command(name = "boot", description = "Boot a machine. With IMAGE: run the image's programs from init on, print " +
+    "their console output and exit with init's status. Without: start every CPU's loop and actors, run the " +
+    "self-check workload (every CPU exchanges requests with every CPU), print a per-CPU summary and the digest.")
 final class BootCommand implements Callable<Integer>
 {
     @Spec
@@ -31,6 +33,10 @@ final class BootCommand implements Callable<Integer>
     @Option(names = "--record", description = "Record every handled message to this trace file.")
     Path record;
 
+    @Parameters(index = "0", arity = "0..1", paramLabel = "IMAGE",
+        description = "A boot image (tessera image build); without one, the self-check machine boots.")
+    Path image;
+
     @Option(names = "--timeout", description = "Seconds before a host-mode run is declared hung (default: ${DEFAULT-VALUE}).",
         defaultValue = "60")
     long timeout;
@@ -47,6 +53,12 @@ final class BootCommand implements Callable<Integer>
                 spec.commandLine().getErr().println("tessera: unknown mode '" + mode + "' (use host or sim)");
                 return 2;
             }
+        }
+        if (image != null)
+        {
+            final Integer cpus = spec.commandLine().getParseResult().hasMatchedOption("--cpus") ? machine.cpus : null;
+            return ProcessRun.boot(image, cpus, simulate, seed, record, timeout, spec.commandLine().getOut(),
+                spec.commandLine().getErr());
         }
         final long s = seed != null ? seed : simulate ? 1 : System.nanoTime();
         return MachineRun.run(machine.describe(), simulate, s, record, timeout, SimulationOptions.DEFAULT,

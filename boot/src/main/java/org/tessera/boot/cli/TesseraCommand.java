@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code tessera} command line. */
 @Command(name = "tessera", mixinStandardHelpOptions = true, version = "tessera 0.1.0",
     description = "Tessera: an actor-structured microkernel in Java.",
-    subcommands = {BootCommand.class, SimCommand.class, ReplayCommand.class, TraceCommand.class, BenchCommand.class,
+    subcommands = {BootCommand.class, RunCommand.class, ImageCommand.class, SimCommand.class, ReplayCommand.class, TraceCommand.class, BenchCommand.class,
         StatsCommand.class, DebugCommand.class,
         CommandLine.HelpCommand.class})
 public final class TesseraCommand

@@ -54,6 +54,7 @@ public final class BenchMain
             {"cap_check_miss max/min", "cap_check_miss_*", "cap_check_miss_*"}}));
         GROUPS.put("vm", new Group("org\\.tessera\\.bench\\.VmBenchmark\\..*", new String[][] {
             {"tlb_shootdown_per_cpu/actor_rtt", "tlb_shootdown_per_cpu", "actor_rtt"}}));
+        GROUPS.put("cpu", new Group("org\\.tessera\\.bench\\.CpuBenchmark\\..*", new String[][] {{"engine/qemu", "engine_mips", "qemu_mips"}}));
     }
 
     private BenchMain()

@@ -96,6 +96,7 @@ public final class Riscv64UserEngine implements UserEngine
             case RiscvTrap.INSTRUCTION_PAGE_FAULT, RiscvTrap.LOAD_PAGE_FAULT, RiscvTrap.STORE_PAGE_FAULT -> KIND_PAGE;
             case RiscvTrap.ILLEGAL_INSTRUCTION -> KIND_ILLEGAL;
             case RiscvTrap.BREAKPOINT -> KIND_BREAKPOINT;
+            case RiscvTrap.INSTRUCTION_MISALIGNED -> KIND_MISALIGNED;
             default -> KIND_ACCESS;
         };
     }

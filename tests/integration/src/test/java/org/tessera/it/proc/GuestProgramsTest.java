@@ -1,0 +1,95 @@
+package org.tessera.it.proc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.tessera.kernel.userland.GuestPrograms;
+import org.tessera.kernel.userland.ProcessMachine;
+import org.tessera.kernel.userland.StreamConsole;
+
+/** The generated benchmark guests do what the CPU benchmarks count on, and check themselves. */
+class GuestProgramsTest
+{
+    record Outcome(ProcessMachine.Result result, long switches, long syscalls, long created, String log)
+    {
+    }
+
+    static Outcome run(final byte[] elf, final String name, final boolean simulate)
+    {
+        return run(elf, name, simulate, 1);
+    }
+
+    static Outcome run(final byte[] elf, final String name, final boolean simulate, final int cpus)
+    {
+        final StringWriter log = new StringWriter();
+        final StreamConsole console = new StreamConsole(new ByteArrayOutputStream(), new ByteArrayOutputStream(),
+            new PrintWriter(log), true);
+        try (ProcessMachine m = new ProcessMachine(new ProcessMachine.Spec(cpus, 64L << 20, 1, 100_000), List.of(name),
+            List.of(elf), name, simulate, 5, null, console, List.of(name.getBytes()), List.of()))
+        {
+            final ProcessMachine.Result r = m.run(60_000_000_000L);
+            return new Outcome(r, m.scheduler(0).switches(), m.scheduler(0).syscalls(), m.processManager(0).created(),
+                log.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldLoopOnGetpid(final boolean simulate)
+    {
+        final Outcome o = run(GuestPrograms.getpidLoop(1000), "n", simulate);
+        assertTrue(o.result().completed(), o.result().failure());
+        assertEquals(0, o.result().exitStatus(), o.log());
+        assertEquals(1001, o.syscalls(), "1000 getpid and one exit_group");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldSwitchBetweenTwoYieldingProcessesKeepingFpState(final boolean simulate)
+    {
+        final Outcome o = run(GuestPrograms.yieldPair("y", 500), "y", simulate);
+        assertTrue(o.result().completed(), o.result().failure());
+        assertEquals(0, o.result().exitStatus(), o.log());
+        assertEquals(2, o.created());
+        assertTrue(o.switches() >= 1000, "switches " + o.switches());
+        assertEquals(0, o.result().framesLeft());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldSpawnExitAndReapInALoop(final boolean simulate)
+    {
+        final Outcome o = run(GuestPrograms.spawnLoop("s", 50), "s", simulate);
+        assertTrue(o.result().completed(), o.result().failure());
+        assertEquals(0, o.result().exitStatus(), o.log());
+        assertEquals(51, o.created());
+        assertEquals(0, o.result().framesLeft());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldExitOneWhenItsSpawnFails(final boolean simulate)
+    {
+        // the image names the program "z" but the code spawns "y": spawn fails, the guest says so
+        final Outcome o = run(GuestPrograms.yieldPair("y", 10), "z", simulate);
+        assertEquals(1, o.result().exitStatus(), o.log());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldKillChildrenOnBothCpusAndReapTheirSignals(final boolean simulate)
+    {
+        final Outcome o = run(GuestPrograms.killChildren("k"), "k", simulate, 2);
+        assertTrue(o.result().completed(), o.result().failure());
+        assertEquals(0, o.result().exitStatus(), o.log());
+        assertTrue(o.log().contains("killed by SIGKILL") && o.log().contains("killed by SIGTERM"), o.log());
+        assertEquals(0, o.result().framesLeft());
+    }
+}
