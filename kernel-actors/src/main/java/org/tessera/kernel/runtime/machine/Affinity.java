@@ -18,6 +18,10 @@ public final class Affinity
     private static final long MASK_BYTES = 128;
     private static final MethodHandle SET_AFFINITY = lookup("sched_setaffinity");
     private static final MethodHandle GET_AFFINITY = lookup("sched_getaffinity");
+    // The cores the process may use, read once before anything is pinned: a thread inherits the
+    // mask of the thread that created it, so asking later from a pinned thread (or a thread it
+    // started) would see only that thread's one core.
+    private static final int[] PROCESS_CORES = queryCores();
 
     private Affinity()
     {
@@ -40,9 +44,14 @@ public final class Affinity
 
     /**
      * @return the host cores this process may run on, in increasing order (empty when
-     * unknown).
+     * unknown), as they were when this class was first used.
      */
     public static int[] allowedCores()
+    {
+        return PROCESS_CORES.clone();
+    }
+
+    private static int[] queryCores()
     {
         if (!available())
         {
