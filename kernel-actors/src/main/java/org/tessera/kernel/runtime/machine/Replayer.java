@@ -126,6 +126,25 @@ public final class Replayer
             {
                 cpu.routeLocalThroughTransport();
             }
+            // the replay machine is the boot machine (self-check, memory, capability and VM
+            // services); a trace that delivered to actors it does not have came from another
+            // kind of machine (an image's processes) and cannot be reproduced by it
+            for (final Trace.Cpu cpu : trace.cpus())
+            {
+                for (final Trace.Handled h : cpu.handled())
+                {
+                    final int service = ActorAddress.service(h.destination());
+                    final int instance = ActorAddress.instance(h.destination());
+                    if (service != 0 && (service >= org.tessera.kernel.runtime.ServiceIds.MAX_SERVICES ||
+                        instance < 0 || instance >= org.tessera.kernel.runtime.ServiceIds.MAX_INSTANCES ||
+                        cpus[cpu.cpu()].actor(service, instance) == null))
+                    {
+                        return new Result(0, "the trace delivers messages to actor " + address(h.destination()) +
+                            ", which the replay machine does not have: only runs of the boot machine (tessera boot " +
+                            "without an image, tessera sim) can be replayed", machine.digest());
+                    }
+                }
+            }
             long replayed = 0;
             for (int c = 0; c < n; c++)
             {
