@@ -166,6 +166,7 @@ public class MemoryBenchmark
             requester = new Requester(kind(), amount(), service);
             cpu.register(REQUESTER, 0, requester);
             cpu.injectStart(ActorAddress.of(0, REQUESTER, 0), 0);
+            InPlace.calibrate(cpu, () -> requester.completed);
         }
 
         @TearDown(Level.Trial)
