@@ -113,4 +113,20 @@ class RunCommandTest
             "--out", tmp.resolve("x.img").toString(), "--init", "nothere", bin().resolve("hello.elf").toString()));
         assertTrue(err2.toString().contains("nothere"), err2.toString());
     }
+
+    @Test
+    void shouldRecordATraceThatVerifies(@TempDir final Path tmp)
+    {
+        final Path trace = tmp.resolve("hello.trace");
+        final Output o = run("--mode", "sim", "--seed", "3", "--record", trace.toString(),
+            bin().resolve("hello.elf").toString());
+        assertEquals(0, o.status(), o.err());
+        final java.util.regex.Matcher digest = java.util.regex.Pattern.compile("(?m)^digest ([0-9a-f]{16})$")
+            .matcher(o.err());
+        assertTrue(digest.find(), o.err());
+        final StringWriter out = new StringWriter();
+        assertEquals(0, TesseraCommand.execute(new PrintWriter(out), new PrintWriter(new StringWriter()), "trace",
+            "verify", trace.toString()));
+        assertTrue(out.toString().contains("digest " + digest.group(1)), out.toString());
+    }
 }
