@@ -85,9 +85,16 @@ public final class ProcessMachine implements AutoCloseable
      * @param memoryBytes      physical memory.
      * @param numaNodes        NUMA nodes.
      * @param tickInstructions user instructions per scheduler tick.
+     * @param localQueueBytes  bytes of each CPU's local queue (a power of two, at least 32 KiB:
+     *                         a console chunk must fit in an eighth of it).
      */
-    public record Spec(int cpus, long memoryBytes, int numaNodes, long tickInstructions)
+    public record Spec(int cpus, long memoryBytes, int numaNodes, long tickInstructions, int localQueueBytes)
     {
+        /** A machine with the default local queue (256 KiB). */
+        public Spec(final int cpus, final long memoryBytes, final int numaNodes, final long tickInstructions)
+        {
+            this(cpus, memoryBytes, numaNodes, tickInstructions, QUEUE_BYTES);
+        }
     }
 
     private final Spec spec;
@@ -97,6 +104,7 @@ public final class ProcessMachine implements AutoCloseable
     private final SchedulerService[] schedulers;
     private final ProcessManagerService[] managers;
     private final ConsoleService[] consoles;
+    private final SyscallService[] syscalls;
     private final long[] initialFree;
 
     /**
@@ -121,7 +129,7 @@ public final class ProcessMachine implements AutoCloseable
         this.simulate = simulate;
         final int n = spec.cpus();
         final MachineDescription description = new MachineDescription(n, spec.memoryBytes(), spec.numaNodes(),
-            QUEUE_BYTES, QUEUE_BYTES, 0, 1);
+            QUEUE_BYTES, spec.localQueueBytes(), 0, 1);
         if (simulate)
         {
             simulator = new Simulator(description, seed, SimulationOptions.DEFAULT, trace);
@@ -183,6 +191,7 @@ public final class ProcessMachine implements AutoCloseable
         schedulers = new SchedulerService[n];
         managers = new ProcessManagerService[n];
         consoles = new ConsoleService[n];
+        syscalls = new SyscallService[n];
         initialFree = new long[n];
         for (int i = 0; i < n; i++)
         {
@@ -195,7 +204,8 @@ public final class ProcessMachine implements AutoCloseable
             consoles[i] = new ConsoleService(console);
             final long sched = cpu.register(ServiceIds.SCHED, 0, schedulers[i]);
             cpu.register(ServiceIds.PROC, 0, managers[i]);
-            cpu.register(ServiceIds.SYSCALL, 0, new SyscallService(i, format, memory, realtimeOffset));
+            syscalls[i] = new SyscallService(i, format, memory, realtimeOffset);
+            cpu.register(ServiceIds.SYSCALL, 0, syscalls[i]);
             cpu.register(ServiceIds.CONSOLE, 0, consoles[i]);
             cpu.attachUserExecution(sched, schedulers[i]);
         }
@@ -332,6 +342,12 @@ public final class ProcessMachine implements AutoCloseable
     public SchedulerService scheduler(final int cpu)
     {
         return schedulers[cpu];
+    }
+
+    /** @return the syscall service of a CPU. */
+    public SyscallService syscallService(final int cpu)
+    {
+        return syscalls[cpu];
     }
 
     /** @return the process manager of a CPU. */

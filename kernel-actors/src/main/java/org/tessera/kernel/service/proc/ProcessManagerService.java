@@ -104,6 +104,12 @@ public final class ProcessManagerService implements Actor
     private static final int OUT_CHILD_EXITED = 1;
     private static final int OUT_REAPED = 2;
     private static final int OUT_PARENT_GONE = 3;
+    private static final int LOCAL_RETURN = 1;
+    private static final int LOCAL_RETURN_FLUSH = 2;
+    private static final int LOCAL_RETRY = 3;
+    private static final int LOCAL_STOP = 4;
+    /** At most one result or stop per process slot is ever pending. */
+    private static final int LOCAL_PENDING = 2 * Pids.SLOTS;
     private static final int SIGKILL = 9;
     private static final int SIGSEGV = 11;
     private static final int SIGILL = 4;
@@ -179,6 +185,12 @@ public final class ProcessManagerService implements Actor
     private final int[] outC = new int[CHILD_RECORDS];
     private int outCount;
     private boolean retryTimerSet;
+
+    // local sends the scheduler's full queue refused, kept in order and retried from the timer
+    private final int[] localKind = new int[LOCAL_PENDING];
+    private final long[] localKey = new long[LOCAL_PENDING];
+    private final long[] localValue = new long[LOCAL_PENDING];
+    private int localCount;
 
     private final ProcessCallDecoder callDecoder = new ProcessCallDecoder();
     private final FaultTrapDecoder faultDecoder = new FaultTrapDecoder();
@@ -285,6 +297,7 @@ public final class ProcessManagerService implements Actor
         if (m.is(TimerFiredDecoder.SCHEMA_ID, TimerFiredDecoder.TEMPLATE_ID))
         {
             retryTimerSet = false;
+            flushLocal(ctx);
             flushOutbox(ctx);
             return;
         }
@@ -700,12 +713,73 @@ public final class ProcessManagerService implements Actor
 
     private void result(final ActorContext ctx, final long key, final long value, final boolean flush)
     {
-        if (ctx.claim(schedAddress, key, resultEncoder, 0) < 0)
+        local(ctx, flush ? LOCAL_RETURN_FLUSH : LOCAL_RETURN, key, value);
+    }
+
+    /**
+     * Send to this CPU's scheduler, or keep the message (in order) and retry it from the timer
+     * when the scheduler's queue is full: guests filling the queue (console output) must not
+     * make the kernel drop a resume or a stop.
+     */
+    private void local(final ActorContext ctx, final int kind, final long key, final long value)
+    {
+        if (localCount == 0 && sendLocal(ctx, kind, key, value))
         {
-            throw new IllegalStateException("local queue full: cannot resume a thread");
+            return;
         }
-        resultEncoder.threadKey(key).value(value).action(ResumeAction.RETURN).flushTlb((short)(flush ? 1 : 0));
+        if (localCount == LOCAL_PENDING)
+        {
+            throw new IllegalStateException("more pending scheduler messages than processes");
+        }
+        localKind[localCount] = kind;
+        localKey[localCount] = key;
+        localValue[localCount] = value;
+        localCount++;
+        armRetry(ctx);
+    }
+
+    private boolean sendLocal(final ActorContext ctx, final int kind, final long key, final long value)
+    {
+        if (kind == LOCAL_STOP)
+        {
+            if (ctx.claim(schedAddress, 0, threadStopEncoder, 0) < 0)
+            {
+                return false;
+            }
+            threadStopEncoder.pid((int)key);
+        }
+        else
+        {
+            if (ctx.claim(schedAddress, key, resultEncoder, 0) < 0)
+            {
+                return false;
+            }
+            resultEncoder.threadKey(key).value(value)
+                .action(kind == LOCAL_RETRY ? ResumeAction.RETRY : ResumeAction.RETURN)
+                .flushTlb((short)(kind == LOCAL_RETURN ? 0 : 1));
+        }
         ctx.commit();
+        return true;
+    }
+
+    private void flushLocal(final ActorContext ctx)
+    {
+        int sent = 0;
+        while (sent < localCount && sendLocal(ctx, localKind[sent], localKey[sent], localValue[sent]))
+        {
+            sent++;
+        }
+        for (int i = sent; i < localCount; i++)
+        {
+            localKind[i - sent] = localKind[i];
+            localKey[i - sent] = localKey[i];
+            localValue[i - sent] = localValue[i];
+        }
+        localCount -= sent;
+        if (localCount > 0)
+        {
+            armRetry(ctx);
+        }
     }
 
     private long brk(final int slot, final long request)
@@ -890,13 +964,7 @@ public final class ProcessManagerService implements Actor
             if (spaces.mapZeroed(roots[slot], va, flags) >= 0)
             {
                 stackLow[slot] = va;
-                if (ctx.claim(schedAddress, faultDecoder.threadKey(), resultEncoder, 0) < 0)
-                {
-                    throw new IllegalStateException("local queue full: cannot resume a thread");
-                }
-                resultEncoder.threadKey(faultDecoder.threadKey()).value(0).action(ResumeAction.RETRY)
-                    .flushTlb((short)1);
-                ctx.commit();
+                local(ctx, LOCAL_RETRY, faultDecoder.threadKey(), 0);
                 return;
             }
         }
@@ -915,12 +983,7 @@ public final class ProcessManagerService implements Actor
         {
             return;
         }
-        if (ctx.claim(schedAddress, 0, threadStopEncoder, 0) < 0)
-        {
-            throw new IllegalStateException("local queue full: cannot stop a process");
-        }
-        threadStopEncoder.pid(pids[slot]);
-        ctx.commit();
+        local(ctx, LOCAL_STOP, pids[slot], 0);
         state[slot] = DYING;
         status[slot] = waitStatus;
         waitKey[slot] = 0;
