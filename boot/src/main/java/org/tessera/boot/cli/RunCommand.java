@@ -65,7 +65,7 @@ public final class RunCommand implements Callable<Integer>
     List<String> env = new ArrayList<>();
 
     @Option(names = {"-U", "--unset"}, paramLabel = "NAME", description = "Remove a variable from the guest's " +
-        "environment (as qemu-riscv64 -U); repeatable.")
+        "environment (as qemu-riscv64 -U, applied after every -E); repeatable.")
     List<String> unset = new ArrayList<>();
 
     @Option(names = {"-0", "--argv0"}, paramLabel = "ARGV0", description = "Give the guest this argv[0] instead " +
@@ -152,10 +152,6 @@ public final class RunCommand implements Callable<Integer>
             argv.add(a.getBytes(StandardCharsets.UTF_8));
         }
         final List<byte[]> environment = ProcessRun.hostEnvironment();
-        for (final String name0 : unset)
-        {
-            environment.removeIf(e -> startsWithName(e, name0));
-        }
         for (final String assignment : env)
         {
             final int eq = assignment.indexOf('=');
@@ -179,6 +175,11 @@ public final class RunCommand implements Callable<Integer>
             {
                 environment.add(bytes);
             }
+        }
+        // removals apply after the settings, whatever their order on the command line
+        for (final String name0 : unset)
+        {
+            environment.removeIf(e -> startsWithName(e, name0));
         }
         return ProcessRun.run(image, machine, simulate, seed, record, timeout, argv, environment, verbose,
             spec.commandLine().getOut(), err);

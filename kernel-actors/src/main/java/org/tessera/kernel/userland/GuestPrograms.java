@@ -161,6 +161,54 @@ public final class GuestPrograms
         return a.elf(strings(name, strings, a));
     }
 
+    /**
+     * A console flood: spawns {@code children} copies of itself (yielding and trying again when
+     * spawn says {@code -EAGAIN}); each grows its break by 40 KiB and writes 32 KiB of it to
+     * descriptor 1, {@code writes} times (a write may be partial: the guest does not retry);
+     * the parent reaps them all and exits 0.
+     */
+    public static byte[] consoleFlood(final String name, final int children, final int writes)
+    {
+        final Asm a = new Asm();
+        final int[] strings = new int[1];
+        a.ld(S1, SP, 0);
+        a.li(T0, 1);
+        a.bneTo(S1, T0, "child");
+        a.li(S0, children);
+        final int spawn = a.here();
+        a.spawnSelf(strings);
+        a.addi(SP, SP, 32);
+        a.li(T2, -11);
+        a.bneTo(A0, T2, "spawned");
+        a.li(A7, 124).ecall();
+        a.beqTo(ZERO, ZERO, "again");
+        a.label("spawned");
+        a.bltTo(A0, ZERO, "fail");
+        a.addi(S0, S0, -1);
+        a.label("again");
+        a.bne(S0, ZERO, spawn);
+        a.li(S0, children);
+        a.addi(SP, SP, -32);
+        final int reap = a.here();
+        a.wait4Any();
+        a.bltTo(A0, ZERO, "fail");
+        a.addi(S0, S0, -1).bne(S0, ZERO, reap);
+        a.exit(0);
+        a.label("child");
+        a.li(A0, 0).li(A7, 214).ecall();
+        a.addi(S2, A0, 0);
+        a.li(T0, 40960).add(A0, S2, T0).li(A7, 214).ecall();
+        a.li(S0, writes);
+        final int write = a.here();
+        a.li(A0, 1).addi(A1, S2, 0).li(A2, 32768).li(A7, 64).ecall();
+        a.bltTo(A0, ZERO, "fail");
+        a.addi(S0, S0, -1).bne(S0, ZERO, write);
+        a.exit(0);
+        a.label("fail");
+        a.exit(1);
+        return a.elf(strings(name, strings, a));
+    }
+
     private static byte[] strings(final String name, final int[] holder, final Asm a)
     {
         final byte[] s = (name + "\0c\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);

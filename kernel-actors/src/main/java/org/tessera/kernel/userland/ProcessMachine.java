@@ -33,11 +33,12 @@ import org.tessera.kernel.service.sched.SchedulerService;
 import org.tessera.kernel.service.syscall.SyscallService;
 
 /**
- * The loader: lays out a machine for a boot image and starts it. Physical memory gets the
- * image's programs at its bottom (reserved, read-only from then on) and is split into one
- * partition per CPU, each owned by that CPU's process manager through a
- * {@link FrameAllocatorCore}. Every CPU gets a scheduler (with its RV64 engine and Sv48 MMU)
- * attached as the CPU's user execution, a syscall service, a process manager and a console;
+ * The loader: lays out a machine for a boot image and starts it. The machine's frame
+ * allocators own every frame; at boot the image's programs get a run of frames on node 0, and
+ * each CPU's process manager a large contiguous run of its node's frames, which it manages alone
+ * through a {@link FrameAllocatorCore}. Every CPU gets a scheduler (with the architecture's
+ * user-mode engine, through the SPI) attached as the CPU's user execution, a syscall service, a
+ * process manager and a console;
  * CPU 0's process manager creates init on {@code Start}.
  *
  * <p>Host mode runs each CPU's loop on its own thread; simulation mode steps them from one
@@ -86,9 +87,16 @@ public final class ProcessMachine implements AutoCloseable
      * @param memoryBytes      physical memory.
      * @param numaNodes        NUMA nodes.
      * @param tickInstructions user instructions per scheduler tick.
+     * @param localQueueBytes  bytes of each CPU's local queue (a power of two, at least 32 KiB:
+     *                         a console chunk must fit in an eighth of it).
      */
-    public record Spec(int cpus, long memoryBytes, int numaNodes, long tickInstructions)
+    public record Spec(int cpus, long memoryBytes, int numaNodes, long tickInstructions, int localQueueBytes)
     {
+        /** A machine with the default local queue (256 KiB). */
+        public Spec(final int cpus, final long memoryBytes, final int numaNodes, final long tickInstructions)
+        {
+            this(cpus, memoryBytes, numaNodes, tickInstructions, QUEUE_BYTES);
+        }
     }
 
     /** Frame owner of the image's programs. */
@@ -103,6 +111,7 @@ public final class ProcessMachine implements AutoCloseable
     private final SchedulerService[] schedulers;
     private final ProcessManagerService[] managers;
     private final ConsoleService[] consoles;
+    private final SyscallService[] syscalls;
     private final long[] initialFree;
 
     /**
@@ -127,7 +136,7 @@ public final class ProcessMachine implements AutoCloseable
         this.simulate = simulate;
         final int n = spec.cpus();
         final MachineDescription description = new MachineDescription(n, spec.memoryBytes(), spec.numaNodes(),
-            QUEUE_BYTES, QUEUE_BYTES, 0, 1);
+            QUEUE_BYTES, spec.localQueueBytes(), 0, 1);
         if (simulate)
         {
             simulator = new Simulator(description, seed, SimulationOptions.DEFAULT, trace);
@@ -217,6 +226,7 @@ public final class ProcessMachine implements AutoCloseable
         schedulers = new SchedulerService[n];
         managers = new ProcessManagerService[n];
         consoles = new ConsoleService[n];
+        syscalls = new SyscallService[n];
         initialFree = new long[n];
         for (int i = 0; i < n; i++)
         {
@@ -230,7 +240,8 @@ public final class ProcessMachine implements AutoCloseable
             consoles[i] = new ConsoleService(console);
             final long sched = cpu.register(ServiceIds.SCHED, 0, schedulers[i]);
             cpu.register(ServiceIds.PROC, 0, managers[i]);
-            cpu.register(ServiceIds.SYSCALL, 0, new SyscallService(i, format, memory, realtimeOffset));
+            syscalls[i] = new SyscallService(i, format, memory, realtimeOffset);
+            cpu.register(ServiceIds.SYSCALL, 0, syscalls[i]);
             cpu.register(ServiceIds.CONSOLE, 0, consoles[i]);
             cpu.attachUserExecution(sched, schedulers[i]);
         }
@@ -367,6 +378,12 @@ public final class ProcessMachine implements AutoCloseable
     public SchedulerService scheduler(final int cpu)
     {
         return schedulers[cpu];
+    }
+
+    /** @return the syscall service of a CPU. */
+    public SyscallService syscallService(final int cpu)
+    {
+        return syscalls[cpu];
     }
 
     /** @return the process manager of a CPU. */

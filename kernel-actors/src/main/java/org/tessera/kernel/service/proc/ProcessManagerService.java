@@ -6,7 +6,6 @@ import org.tessera.arch.spi.AccessKind;
 import org.tessera.arch.spi.PageFlags;
 import org.tessera.arch.spi.UserEngine;
 import org.tessera.arch.spi.PageTableFormat;
-import org.tessera.arch.spi.PageTableVisitor;
 import org.tessera.arch.spi.PhysicalMemory;
 import org.tessera.kernel.runtime.Actor;
 import org.tessera.kernel.runtime.ActorAddress;
@@ -106,6 +105,12 @@ public final class ProcessManagerService implements Actor
     private static final int OUT_CHILD_EXITED = 1;
     private static final int OUT_REAPED = 2;
     private static final int OUT_PARENT_GONE = 3;
+    private static final int LOCAL_RETURN = 1;
+    private static final int LOCAL_RETURN_FLUSH = 2;
+    private static final int LOCAL_RETRY = 3;
+    private static final int LOCAL_STOP = 4;
+    /** At most one result or stop per process slot is ever pending. */
+    private static final int LOCAL_PENDING = 2 * Pids.SLOTS;
     private static final int SIGKILL = 9;
     private static final int SIGSEGV = 11;
     private static final int SIGILL = 4;
@@ -135,9 +140,8 @@ public final class ProcessManagerService implements Actor
 
     private final int cpu;
     private final int cpuCount;
-    private final PageTableFormat format;
     private final PhysicalMemory memory;
-    private final ProcessFrames frames;
+    private final AddressSpaces spaces;
     private final ProgramTable programs;
     private final GuestAccess guest;
     private final ElfImage elf = new ElfImage();
@@ -146,8 +150,6 @@ public final class ProcessManagerService implements Actor
     private final UnsafeBuffer word = new UnsafeBuffer(new byte[8]);
     private final long schedAddress;
     private final long consoleAddress;
-    private final PageReleaser releaser = new PageReleaser();
-    private final RangeCollector range = new RangeCollector(4096);
 
     private final int[] state = new int[Pids.SLOTS];
     private final int[] pids = new int[Pids.SLOTS];
@@ -184,6 +186,12 @@ public final class ProcessManagerService implements Actor
     private final int[] outC = new int[CHILD_RECORDS];
     private int outCount;
     private boolean retryTimerSet;
+
+    // local sends the scheduler's full queue refused, kept in order and retried from the timer
+    private final int[] localKind = new int[LOCAL_PENDING];
+    private final long[] localKey = new long[LOCAL_PENDING];
+    private final long[] localValue = new long[LOCAL_PENDING];
+    private int localCount;
 
     private final ProcessCallDecoder callDecoder = new ProcessCallDecoder();
     private final FaultTrapDecoder faultDecoder = new FaultTrapDecoder();
@@ -246,9 +254,8 @@ public final class ProcessManagerService implements Actor
     {
         this.cpu = cpu;
         this.cpuCount = cpuCount;
-        this.format = format;
         this.memory = memory;
-        this.frames = frames;
+        this.spaces = new AddressSpaces(format, frames);
         this.programs = programs;
         this.guest = new GuestAccess(format, memory);
         this.schedAddress = ActorAddress.of(cpu, ServiceIds.SCHED, 0);
@@ -291,6 +298,7 @@ public final class ProcessManagerService implements Actor
         if (m.is(TimerFiredDecoder.SCHEMA_ID, TimerFiredDecoder.TEMPLATE_ID))
         {
             retryTimerSet = false;
+            flushLocal(ctx);
             flushOutbox(ctx);
             return;
         }
@@ -402,8 +410,8 @@ public final class ProcessManagerService implements Actor
             return -Errno.EAGAIN;
         }
         final int pid = Pids.pid(cpu, cpuCount, slot, generation[slot]);
-        frames.owner(pid, slot);
-        final long root = format.createRoot(frames);
+        spaces.own(pid, slot);
+        final long root = spaces.create();
         if (root < 0)
         {
             return -Errno.ENOMEM;
@@ -470,10 +478,10 @@ public final class ProcessManagerService implements Actor
         final long fileEnd = start + elf.fileSize(i);
         for (long va = start & ~(PAGE - 1); va < end; va += PAGE)
         {
-            long pa = format.physicalAddress(root, va);
+            long pa = spaces.translate(root, va);
             if (pa < 0)
             {
-                pa = mapZeroed(root, va, flags);
+                pa = spaces.mapZeroed(root, va, flags);
                 if (pa < 0)
                 {
                     return -Errno.ENOMEM;
@@ -481,8 +489,7 @@ public final class ProcessManagerService implements Actor
             }
             else
             {
-                final int old = format.flags(root, va);
-                format.protect(root, va, old | flags);
+                spaces.widen(root, va, flags);
             }
             final long from = va > start ? va : start;
             final long to = va + PAGE < fileEnd ? va + PAGE : fileEnd;
@@ -492,22 +499,6 @@ public final class ProcessManagerService implements Actor
             }
         }
         return 0;
-    }
-
-    /** @return the frame mapped at {@code va}, or a negative value when out of memory. */
-    private long mapZeroed(final long root, final long va, final int flags)
-    {
-        final long pa = frames.allocateZeroedFrame();
-        if (pa < 0)
-        {
-            return -1;
-        }
-        if (format.map(root, va, pa, PAGE, flags, frames) < 0)
-        {
-            frames.freeFrame(pa);
-            return -1;
-        }
-        return pa;
     }
 
     /**
@@ -558,7 +549,7 @@ public final class ProcessManagerService implements Actor
         final int flags = PageFlags.USER | PageFlags.ACCESSED | PageFlags.DIRTY | PageFlags.READ | PageFlags.WRITE;
         for (long va = low; va < STACK_TOP; va += PAGE)
         {
-            if (mapZeroed(root, va, flags) < 0)
+            if (spaces.mapZeroed(root, va, flags) < 0)
             {
                 return -Errno.ENOMEM;
             }
@@ -645,7 +636,7 @@ public final class ProcessManagerService implements Actor
         while (done < length)
         {
             final long address = va + done;
-            final long pa = format.physicalAddress(root, address);
+            final long pa = spaces.translate(root, address);
             if (pa < 0)
             {
                 throw new IllegalStateException("initial stack page not mapped");
@@ -660,25 +651,12 @@ public final class ProcessManagerService implements Actor
     /** Frees every user page and page table of the slot's address space. */
     private void releaseAddressSpace(final int slot, final int pid)
     {
-        frames.owner(pid, slot);
-        releaser.frames = frames;
-        format.walk(roots[slot], releaser);
-        format.releaseAll(roots[slot], frames);
+        spaces.own(pid, slot);
+        spaces.release(roots[slot]);
         roots[slot] = 0;
-        if (frames.held(slot) != 0)
+        if (spaces.held(slot) != 0)
         {
-            leakedFrames += frames.held(slot);
-        }
-    }
-
-    /** Frees the frames that leaves map (the tables are freed after the walk). */
-    private static final class PageReleaser implements PageTableVisitor
-    {
-        ProcessFrames frames;
-
-        public void onLeaf(final long virtualAddress, final long physicalAddress, final long size, final int flags)
-        {
-            frames.freeFrame(physicalAddress);
+            leakedFrames += spaces.held(slot);
         }
     }
 
@@ -736,12 +714,73 @@ public final class ProcessManagerService implements Actor
 
     private void result(final ActorContext ctx, final long key, final long value, final boolean flush)
     {
-        if (ctx.claim(schedAddress, key, resultEncoder, 0) < 0)
+        local(ctx, flush ? LOCAL_RETURN_FLUSH : LOCAL_RETURN, key, value);
+    }
+
+    /**
+     * Send to this CPU's scheduler, or keep the message (in order) and retry it from the timer
+     * when the scheduler's queue is full: guests filling the queue (console output) must not
+     * make the kernel drop a resume or a stop.
+     */
+    private void local(final ActorContext ctx, final int kind, final long key, final long value)
+    {
+        if (localCount == 0 && sendLocal(ctx, kind, key, value))
         {
-            throw new IllegalStateException("local queue full: cannot resume a thread");
+            return;
         }
-        resultEncoder.threadKey(key).value(value).action(ResumeAction.RETURN).flushTlb((short)(flush ? 1 : 0));
+        if (localCount == LOCAL_PENDING)
+        {
+            throw new IllegalStateException("more pending scheduler messages than processes");
+        }
+        localKind[localCount] = kind;
+        localKey[localCount] = key;
+        localValue[localCount] = value;
+        localCount++;
+        armRetry(ctx);
+    }
+
+    private boolean sendLocal(final ActorContext ctx, final int kind, final long key, final long value)
+    {
+        if (kind == LOCAL_STOP)
+        {
+            if (ctx.claim(schedAddress, 0, threadStopEncoder, 0) < 0)
+            {
+                return false;
+            }
+            threadStopEncoder.pid((int)key);
+        }
+        else
+        {
+            if (ctx.claim(schedAddress, key, resultEncoder, 0) < 0)
+            {
+                return false;
+            }
+            resultEncoder.threadKey(key).value(value)
+                .action(kind == LOCAL_RETRY ? ResumeAction.RETRY : ResumeAction.RETURN)
+                .flushTlb((short)(kind == LOCAL_RETURN ? 0 : 1));
+        }
         ctx.commit();
+        return true;
+    }
+
+    private void flushLocal(final ActorContext ctx)
+    {
+        int sent = 0;
+        while (sent < localCount && sendLocal(ctx, localKind[sent], localKey[sent], localValue[sent]))
+        {
+            sent++;
+        }
+        for (int i = sent; i < localCount; i++)
+        {
+            localKind[i - sent] = localKind[i];
+            localKey[i - sent] = localKey[i];
+            localValue[i - sent] = localValue[i];
+        }
+        localCount -= sent;
+        if (localCount > 0)
+        {
+            armRetry(ctx);
+        }
     }
 
     private long brk(final int slot, final long request)
@@ -754,8 +793,8 @@ public final class ProcessManagerService implements Actor
         final long root = roots[slot];
         final long oldTop = (current + PAGE - 1) & ~(PAGE - 1);
         final long newTop = (request + PAGE - 1) & ~(PAGE - 1);
-        frames.owner(pids[slot], slot);
-        if ((newTop - oldTop) / PAGE > frames.freeFrames())
+        spaces.own(pids[slot], slot);
+        if ((newTop - oldTop) / PAGE > spaces.freeFrames())
         {
             return current;
         }
@@ -765,79 +804,19 @@ public final class ProcessManagerService implements Actor
                 PageFlags.WRITE;
             for (long va = oldTop; va < newTop; va += PAGE)
             {
-                if (format.physicalAddress(root, va) >= 0 || mapZeroed(root, va, flags) < 0)
+                if (spaces.translate(root, va) >= 0 || spaces.mapZeroed(root, va, flags) < 0)
                 {
-                    unmapRange(root, oldTop, va);
+                    spaces.unmap(root, oldTop, va);
                     return current;
                 }
             }
         }
         else if (newTop < oldTop)
         {
-            unmapRange(root, newTop, oldTop);
+            spaces.unmap(root, newTop, oldTop);
         }
         brk[slot] = request;
         return request;
-    }
-
-    /**
-     * Unmap and free every page mapped in [from, to). The address space is walked, not the
-     * range, so a huge range costs what is mapped, not what is asked for.
-     */
-    private void unmapRange(final long root, final long from, final long to)
-    {
-        while (true)
-        {
-            range.reset(from, to);
-            format.walk(root, range);
-            for (int i = 0; i < range.count; i++)
-            {
-                final long pa = format.unmap(root, range.found[i], PAGE);
-                if (pa >= 0)
-                {
-                    frames.freeFrame(pa);
-                }
-            }
-            if (range.count < range.found.length)
-            {
-                return;
-            }
-        }
-    }
-
-    /** Collects the 4 KiB leaves inside a range (up to its capacity) and counts them all. */
-    private static final class RangeCollector implements PageTableVisitor
-    {
-        final long[] found;
-        long from;
-        long to;
-        int count;
-        long total;
-
-        RangeCollector(final int capacity)
-        {
-            found = new long[capacity];
-        }
-
-        void reset(final long start, final long end)
-        {
-            from = start;
-            to = end;
-            count = 0;
-            total = 0;
-        }
-
-        public void onLeaf(final long virtualAddress, final long physicalAddress, final long size, final int flags)
-        {
-            if (virtualAddress >= from && virtualAddress < to)
-            {
-                total++;
-                if (count < found.length)
-                {
-                    found[count++] = virtualAddress;
-                }
-            }
-        }
     }
 
     private long mmap(final int slot, final long addr, final long length, final long prot, final long flags)
@@ -863,7 +842,7 @@ public final class ProcessManagerService implements Actor
             return prot == 0 ? -Errno.ENOMEM : -Errno.EINVAL;
         }
         final long size = (length + PAGE - 1) & ~(PAGE - 1);
-        if (size / PAGE > frames.freeFrames())
+        if (size / PAGE > spaces.freeFrames())
         {
             return -Errno.ENOMEM;
         }
@@ -885,14 +864,14 @@ public final class ProcessManagerService implements Actor
             }
             start = mmapNext[slot] - size;
         }
-        frames.owner(pids[slot], slot);
-        unmapRange(root, start, start + size);
+        spaces.own(pids[slot], slot);
+        spaces.unmap(root, start, start + size);
         final int pageFlags = pageFlags(prot);
         for (long va = start; va < start + size; va += PAGE)
         {
-            if (mapZeroed(root, va, pageFlags) < 0)
+            if (spaces.mapZeroed(root, va, pageFlags) < 0)
             {
-                unmapRange(root, start, va);
+                spaces.unmap(root, start, va);
                 return -Errno.ENOMEM;
             }
         }
@@ -928,8 +907,8 @@ public final class ProcessManagerService implements Actor
         {
             return -Errno.EINVAL;
         }
-        frames.owner(pids[slot], slot);
-        unmapRange(roots[slot], addr, (addr + length + PAGE - 1) & ~(PAGE - 1));
+        spaces.own(pids[slot], slot);
+        spaces.unmap(roots[slot], addr, (addr + length + PAGE - 1) & ~(PAGE - 1));
         return 0;
     }
 
@@ -945,9 +924,7 @@ public final class ProcessManagerService implements Actor
         }
         final long end = (addr + length + PAGE - 1) & ~(PAGE - 1);
         final long root = roots[slot];
-        range.reset(addr, end);
-        format.walk(root, range);
-        if (range.total != (end - addr) / PAGE)
+        if (spaces.mappedPages(root, addr, end) != (end - addr) / PAGE)
         {
             return -Errno.ENOMEM;
         }
@@ -959,7 +936,7 @@ public final class ProcessManagerService implements Actor
         final int flags = pageFlags(prot);
         for (long va = addr; va < end; va += PAGE)
         {
-            format.protect(root, va, flags);
+            spaces.protect(root, va, flags);
         }
         return 0;
     }
@@ -980,22 +957,16 @@ public final class ProcessManagerService implements Actor
         final short kind = faultDecoder.kind();
         final boolean pageFault = kind == UserEngine.KIND_PAGE;
         if (pageFault && address < stackLow[slot] && address >= STACK_TOP - STACK_MAX &&
-            format.physicalAddress(roots[slot], address) < 0)
+            spaces.translate(roots[slot], address) < 0)
         {
-            frames.owner(pid, slot);
+            spaces.own(pid, slot);
             final int flags = PageFlags.USER | PageFlags.ACCESSED | PageFlags.DIRTY | PageFlags.READ |
                 PageFlags.WRITE;
             final long va = address & ~(PAGE - 1);
-            if (mapZeroed(roots[slot], va, flags) >= 0)
+            if (spaces.mapZeroed(roots[slot], va, flags) >= 0)
             {
                 stackLow[slot] = va;
-                if (ctx.claim(schedAddress, faultDecoder.threadKey(), resultEncoder, 0) < 0)
-                {
-                    throw new IllegalStateException("local queue full: cannot resume a thread");
-                }
-                resultEncoder.threadKey(faultDecoder.threadKey()).value(0).action(ResumeAction.RETRY)
-                    .flushTlb((short)1);
-                ctx.commit();
+                local(ctx, LOCAL_RETRY, faultDecoder.threadKey(), 0);
                 return;
             }
         }
@@ -1015,12 +986,7 @@ public final class ProcessManagerService implements Actor
         {
             return;
         }
-        if (ctx.claim(schedAddress, 0, threadStopEncoder, 0) < 0)
-        {
-            throw new IllegalStateException("local queue full: cannot stop a process");
-        }
-        threadStopEncoder.pid(pids[slot]);
-        ctx.commit();
+        local(ctx, LOCAL_STOP, pids[slot], 0);
         state[slot] = DYING;
         status[slot] = waitStatus;
         waitKey[slot] = 0;
@@ -1527,7 +1493,7 @@ public final class ProcessManagerService implements Actor
         long held = 0;
         for (int slot = 0; slot < Pids.SLOTS; slot++)
         {
-            held += frames.held(slot);
+            held += spaces.held(slot);
         }
         if (ctx.claim(shutdownRequester, shutdownCorrelation, shutDownEncoder, 0) < 0)
         {
@@ -1696,7 +1662,7 @@ public final class ProcessManagerService implements Actor
     /** @return frames a dead process still held after its memory was released (0 unless leaked). */
     public long leakedFrames()
     {
-        return leakedFrames + frames.rejectedFrees();
+        return leakedFrames + spaces.frames().rejectedFrees();
     }
 
     /** @return processes created on this CPU. */
@@ -1731,6 +1697,6 @@ public final class ProcessManagerService implements Actor
     /** @return this CPU's frame source (free frames, accounting). */
     public ProcessFrames frames()
     {
-        return frames;
+        return spaces.frames();
     }
 }

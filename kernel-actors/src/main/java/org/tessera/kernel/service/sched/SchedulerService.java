@@ -15,6 +15,7 @@ import org.tessera.messages.proc.SyscallTrapEncoder;
 import org.tessera.messages.proc.ThreadStartDecoder;
 import org.tessera.messages.proc.ThreadStopDecoder;
 import org.tessera.messages.proc.ThreadsStoppedEncoder;
+import org.tessera.messages.runtime.TimerFiredDecoder;
 
 /**
  * One per CPU: the run queue, the thread contexts (integer and FP registers, pc, fcsr), and
@@ -54,6 +55,10 @@ public final class SchedulerService implements Actor, UserExecution
     private final int[] trapped;
     private final int[] trapCause;
     private final int[] trapKind;
+    private final int[] stoppedPid;
+    private final long[] stoppedInstructions;
+    private int stoppedCount;
+    private boolean retryArmed;
     private final long[] trapValue;
     private final int capacity;
 
@@ -106,6 +111,8 @@ public final class SchedulerService implements Actor, UserExecution
         this.trapped = new int[threads];
         this.trapCause = new int[threads];
         this.trapKind = new int[threads];
+        this.stoppedPid = new int[threads];
+        this.stoppedInstructions = new long[threads];
         this.trapValue = new long[threads];
         this.syscallAddress = ActorAddress.of(cpu, ServiceIds.SYSCALL, 0);
         this.procAddress = ActorAddress.of(cpu, ServiceIds.PROC, 0);
@@ -115,6 +122,12 @@ public final class SchedulerService implements Actor, UserExecution
 
     public void onMessage(final Message m, final ActorContext ctx)
     {
+        if (m.is(TimerFiredDecoder.SCHEMA_ID, TimerFiredDecoder.TEMPLATE_ID))
+        {
+            retryArmed = false;
+            flushStopped(ctx);
+            return;
+        }
         if (m.schemaId() != SyscallResultDecoder.SCHEMA_ID)
         {
             return;
@@ -199,12 +212,56 @@ public final class SchedulerService implements Actor, UserExecution
         compactQueues();
         engine.flushAddressSpace(Pids.asid(pid, cpuCount));
         loadedRoot = -1;
-        if (ctx.reply(m, stoppedEncoder, 0) < 0)
+        if (stoppedCount > 0 || !sendStopped(ctx, pid, instructions))
         {
-            throw new IllegalStateException("local queue full: cannot confirm ThreadStop");
+            // the process manager's queue is full: confirm later, in order, from a timer
+            if (stoppedCount == capacity)
+            {
+                throw new IllegalStateException("more pending stop confirmations than threads");
+            }
+            stoppedPid[stoppedCount] = pid;
+            stoppedInstructions[stoppedCount] = instructions;
+            stoppedCount++;
+            armRetry(ctx);
+        }
+    }
+
+    private boolean sendStopped(final ActorContext ctx, final int pid, final long instructions)
+    {
+        if (ctx.claim(procAddress, 0, stoppedEncoder, 0) < 0)
+        {
+            return false;
         }
         stoppedEncoder.pid(pid).instructions(instructions);
         ctx.commit();
+        return true;
+    }
+
+    private void flushStopped(final ActorContext ctx)
+    {
+        int sent = 0;
+        while (sent < stoppedCount && sendStopped(ctx, stoppedPid[sent], stoppedInstructions[sent]))
+        {
+            sent++;
+        }
+        for (int i = sent; i < stoppedCount; i++)
+        {
+            stoppedPid[i - sent] = stoppedPid[i];
+            stoppedInstructions[i - sent] = stoppedInstructions[i];
+        }
+        stoppedCount -= sent;
+        if (stoppedCount > 0)
+        {
+            armRetry(ctx);
+        }
+    }
+
+    private void armRetry(final ActorContext ctx)
+    {
+        if (!retryArmed && ctx.setTimer(ctx.nanoTime() + 10_000, 0) >= 0)
+        {
+            retryArmed = true;
+        }
     }
 
     /** Drop freed threads from the run queue and the pending-trap list, keeping the order of the rest. */

@@ -250,7 +250,7 @@ class SchedulerServiceTest
         cpu.register(ServiceIds.FIRST_USER_SERVICE, 0, late);
         assertTrue(cpu.injectStart(ActorAddress.of(0, ServiceIds.FIRST_USER_SERVICE, 0), 0));
         step(3);
-        assertEquals(1, cpu.handledBy(ServiceIds.FIRST_USER_SERVICE, 0) - 1, "the stop was confirmed");
+        assertEquals(List.of(1), driver.stopped, "the stop is confirmed to the process manager");
         assertEquals(0, scheduler.threads());
         assertFalse(scheduler.runnable());
         assertEquals(1, syscalls.traps.size());

@@ -17,7 +17,8 @@ import org.tessera.kernel.userland.StreamConsole;
 /** The generated benchmark guests do what the CPU benchmarks count on, and check themselves. */
 class GuestProgramsTest
 {
-    record Outcome(ProcessMachine.Result result, long switches, long syscalls, long created, String log)
+    record Outcome(ProcessMachine.Result result, long switches, long syscalls, long created, String log,
+        long deferred)
     {
     }
 
@@ -28,15 +29,26 @@ class GuestProgramsTest
 
     static Outcome run(final byte[] elf, final String name, final boolean simulate, final int cpus)
     {
+        return run(elf, name, simulate, new ProcessMachine.Spec(cpus, 64L << 20, 1, 100_000));
+    }
+
+    static Outcome run(final byte[] elf, final String name, final boolean simulate, final ProcessMachine.Spec spec)
+    {
+        final int cpus = spec.cpus();
         final StringWriter log = new StringWriter();
         final StreamConsole console = new StreamConsole(new ByteArrayOutputStream(), new ByteArrayOutputStream(),
             new PrintWriter(log), true);
-        try (ProcessMachine m = new ProcessMachine(new ProcessMachine.Spec(cpus, 64L << 20, 1, 100_000), List.of(name),
+        try (ProcessMachine m = new ProcessMachine(spec, List.of(name),
             List.of(elf), name, simulate, 5, null, console, List.of(name.getBytes()), List.of()))
         {
             final ProcessMachine.Result r = m.run(60_000_000_000L);
-            return new Outcome(r, m.scheduler(0).switches(), m.scheduler(0).syscalls(), m.processManager(0).created(),
-                log.toString());
+            long created = 0;
+            for (int c = 0; c < cpus; c++)
+            {
+                created += m.processManager(c).created();
+            }
+            return new Outcome(r, m.scheduler(0).switches(), m.scheduler(0).syscalls(), created, log.toString(),
+                m.syscallService(0).waited());
         }
     }
 
@@ -90,6 +102,21 @@ class GuestProgramsTest
         assertTrue(o.result().completed(), o.result().failure());
         assertEquals(0, o.result().exitStatus(), o.log());
         assertTrue(o.log().contains("killed by SIGKILL") && o.log().contains("killed by SIGTERM"), o.log());
+        assertEquals(0, o.result().framesLeft());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldSurviveAConsoleFloodFromManyProcesses(final boolean simulate)
+    {
+        // a 32 KiB local queue: sixteen 2 KiB console chunks fill it, so writes, calls, resumes,
+        // stops and their confirmations must wait for room instead of failing or panicking
+        final Outcome o = run(GuestPrograms.consoleFlood("f", 120, 8), "f", simulate,
+            new ProcessMachine.Spec(1, 64L << 20, 1, 100_000, 32 * 1024));
+        assertTrue(o.result().completed(), o.result().failure() + o.log());
+        assertEquals(0, o.result().exitStatus(), o.log());
+        assertEquals(121, o.created());
+        assertTrue(o.deferred() > 0, "the flood did fill the queue");
         assertEquals(0, o.result().framesLeft());
     }
 }
