@@ -66,7 +66,9 @@ public class CpuBenchmark
         yieldPair = GuestPrograms.yieldPair("y", YIELDS);
         spawnLoop = GuestPrograms.spawnLoop("s", SPAWNS);
         final ProcessMachine.Result r = run(cpubound, "cpubound", true, "cpubound", "8");
-        if (r.instructions() != CPUBOUND_INSTRUCTIONS)
+        // a few instructions depend on where the kernel lays out the initial stack; the figure
+        // is per instruction, so anything within 0.001% of the constant is the same program
+        if (Math.abs(r.instructions() - CPUBOUND_INSTRUCTIONS) > CPUBOUND_INSTRUCTIONS / 100_000)
         {
             throw new IllegalStateException("cpubound 8 retired " + r.instructions() + " instructions, the " +
                 "benchmark's operation count says " + CPUBOUND_INSTRUCTIONS + ": update CPUBOUND_INSTRUCTIONS");
