@@ -18,7 +18,7 @@ import org.tessera.kernel.userland.StreamConsole;
 class GuestProgramsTest
 {
     record Outcome(ProcessMachine.Result result, long switches, long syscalls, long created, String log,
-        long deferred)
+        long waited)
     {
     }
 
@@ -116,7 +116,7 @@ class GuestProgramsTest
         assertTrue(o.result().completed(), o.result().failure() + o.log());
         assertEquals(0, o.result().exitStatus(), o.log());
         assertEquals(121, o.created());
-        assertTrue(o.deferred() > 0, "the flood did fill the queue");
+        assertTrue(o.waited() > 0, "the flood did fill the queue");
         assertEquals(0, o.result().framesLeft());
     }
 }
