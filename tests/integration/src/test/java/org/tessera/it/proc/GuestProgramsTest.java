@@ -119,4 +119,19 @@ class GuestProgramsTest
         assertTrue(o.waited() > 0, "the flood did fill the queue");
         assertEquals(0, o.result().framesLeft());
     }
+
+    /** Seeded storms of spawn, kill, wait and faults across CPUs: init reaps all, no frame is lost. */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void shouldSurviveLifeCycleStorms(final long seed)
+    {
+        final boolean simulate = seed % 2 == 1;
+        final int cpus = 1 + (int)(seed % 3);
+        final Outcome o = run(GuestPrograms.lifeCycleStorm("l", 150, new java.util.Random(seed)), "l", simulate, cpus);
+        assertTrue(o.result().completed(), "seed " + seed + ": " + o.result().failure() + o.log());
+        assertEquals(0, o.result().exitStatus(), "seed " + seed + "\n" + o.log());
+        assertEquals(0, o.result().framesLeft(), "seed " + seed);
+        assertEquals(0, o.result().accountingViolations(), "seed " + seed);
+        assertTrue(o.created() > 10, "seed " + seed + " created " + o.created());
+    }
 }
