@@ -209,6 +209,103 @@ public final class GuestPrograms
         return a.elf(strings(name, strings, a));
     }
 
+    /**
+     * A seeded life-cycle storm for init: a straight-line mix of spawning children of four
+     * kinds (exit 7 at once, spin forever, store to address 16, spawn an orphan grandchild and
+     * exit 3), killing earlier children with signals 0, 9, 15 or 17, non-blocking wait4 and
+     * yields; then SIGKILL to every child and blocking wait4 until {@code -ECHILD}; exit 0.
+     * Every pid and status is the kernel's to get right: the test checks that the machine
+     * ends cleanly with every frame back.
+     *
+     * @param name       the program's name in the image (one character).
+     * @param operations operations in the storm (at most 60 spawns are kept).
+     * @param random     the seeded source of the mix.
+     */
+    public static byte[] lifeCycleStorm(final String name, final int operations, final java.util.Random random)
+    {
+        final Asm a = new Asm();
+        final int[] strings = new int[1];
+        final int slots = 60;
+        a.ld(S1, SP, 0);
+        a.li(T0, 1);
+        a.beqTo(S1, T0, "parent");
+        a.jumpTo("child");
+        a.label("parent");
+        a.addi(SP, SP, -512);
+        a.addi(S3, SP, 0);                     // s3: pid slots, status word at s3 + 504
+        for (int i = 0; i < slots; i++)
+        {
+            a.sd(ZERO, S3, 8 * i);
+        }
+        int spawned = 0;
+        for (int op = 0; op < operations; op++)
+        {
+            final int choice = random.nextInt(10);
+            if (choice < 4 && spawned < slots)
+            {
+                a.spawnKind(strings, 2 + 2 * random.nextInt(4));
+                a.addi(SP, SP, 32);
+                a.bltTo(A0, ZERO, "skip" + op);
+                a.sd(A0, S3, 8 * spawned);
+                a.label("skip" + op);
+                spawned++;
+            }
+            else if (choice < 7 && spawned > 0)
+            {
+                final int[] signals = {0, 9, 15, 17};
+                a.ld(A0, S3, 8 * random.nextInt(spawned));
+                a.beqTo(A0, ZERO, "skip" + op);
+                a.li(A1, signals[random.nextInt(signals.length)]).li(A7, 129).ecall();
+                a.label("skip" + op);
+            }
+            else if (choice < 9)
+            {
+                a.li(A0, -1).addi(A1, S3, 504).li(A2, 1).li(A3, 0).li(A7, 260).ecall();
+            }
+            else
+            {
+                a.li(A7, 124).ecall();
+            }
+        }
+        for (int i = 0; i < spawned; i++)
+        {
+            a.ld(A0, S3, 8 * i);
+            a.beqTo(A0, ZERO, "end" + i);
+            a.li(A1, 9).li(A7, 129).ecall();
+            a.label("end" + i);
+        }
+        final int reap = a.here();
+        a.li(A0, -1).addi(A1, S3, 504).li(A2, 0).li(A3, 0).li(A7, 260).ecall();
+        a.bge(A0, ZERO, reap);
+        a.li(T2, -10);
+        a.bneTo(A0, T2, "fail");
+        a.exit(0);
+        a.label("fail");
+        a.exit(1);
+        // children: argv[1][0] says what to do
+        a.label("child");
+        a.ld(T1, SP, 16);
+        a.lbu(T2, T1, 0);
+        a.li(T0, 'e');
+        a.beqTo(T2, T0, "exit7");
+        a.li(T0, 's');
+        a.beqTo(T2, T0, "spin");
+        a.li(T0, 'f');
+        a.beqTo(T2, T0, "fault");
+        a.spawnKind(strings, 2);
+        a.exit(3);
+        a.label("exit7");
+        a.exit(7);
+        a.label("spin");
+        a.beqTo(ZERO, ZERO, "spin");
+        a.label("fault");
+        a.sd(ZERO, ZERO, 16);
+        a.exit(1);
+        final byte[] s = (name + "\0e\0s\0f\0p\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        a.resolveStrings(strings);
+        return a.elf(s);
+    }
+
     private static byte[] strings(final String name, final int[] holder, final Asm a)
     {
         final byte[] s = (name + "\0c\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -224,6 +321,7 @@ public final class GuestPrograms
         private final List<int[]> fixups = new ArrayList<>();
         private final List<String> fixupLabels = new ArrayList<>();
         private final List<Integer> auipcs = new ArrayList<>();
+        private final java.util.Map<Integer, Integer> kinds = new java.util.HashMap<>();
 
         int here()
         {
@@ -308,9 +406,40 @@ public final class GuestPrograms
             return emit(0);
         }
 
+        Asm lbu(final int rd, final int rs, final int imm)
+        {
+            return emit(((imm & 0xFFF) << 20) | (rs << 15) | (4 << 12) | (rd << 7) | 0x03);
+        }
+
+        Asm bge(final int rs1, final int rs2, final int target)
+        {
+            return emit(branch(5, rs1, rs2, (target - here()) * 4));
+        }
+
+        /** Like {@link #spawnSelf} with argv[1] the string at {@code kindOffset} of the string block. */
+        void spawnKind(final int[] strings, final int kindOffset)
+        {
+            spawnSelf(strings);
+            kinds.put(auipcs.get(auipcs.size() - 1), kindOffset);
+        }
+
         Asm add(final int rd, final int rs1, final int rs2)
         {
             return emit((rs2 << 20) | (rs1 << 15) | (rd << 7) | 0x33);
+        }
+
+        /** An unconditional jump to a label anywhere within 1 MiB (jal x0). */
+        Asm jumpTo(final String label)
+        {
+            fixups.add(new int[]{here(), -1, 0, 0});
+            fixupLabels.add(label);
+            return emit(0);
+        }
+
+        private static int jal(final int offset)
+        {
+            return (((offset >> 20) & 1) << 31) | (((offset >> 1) & 0x3FF) << 21) | (((offset >> 11) & 1) << 20) |
+                (((offset >> 12) & 0xFF) << 12) | 0x6F;
         }
 
         Asm beqTo(final int rs1, final int rs2, final String label)
@@ -377,14 +506,29 @@ public final class GuestPrograms
                 {
                     throw new IllegalStateException("no label " + fixupLabels.get(i));
                 }
-                code.set(f[0], branch(f[1], f[2], f[3], (target - f[0]) * 4));
+                final int offset = (target - f[0]) * 4;
+                if (f[1] < 0)
+                {
+                    code.set(f[0], jal(offset));
+                }
+                else
+                {
+                    if (offset < -4096 || offset >= 4096)
+                    {
+                        throw new IllegalStateException("branch to " + fixupLabels.get(i) + " out of range");
+                    }
+                    code.set(f[0], branch(f[1], f[2], f[3], offset));
+                }
             }
             final int stringsOffset = code.size() * 4;
             final int nameLength = strings.length == 0 ? 0 : indexOfNul(strings);
             for (final int at : auipcs)
             {
-                code.set(at + 1, (((stringsOffset - at * 4) & 0xFFF) << 20) | (T1 << 15) | (T1 << 7) | 0x13);
-                code.set(at + 4, (((nameLength + 1) & 0xFFF) << 20) | (T1 << 15) | (T2 << 7) | 0x13);
+                final int offset = stringsOffset - at * 4;
+                code.set(at, (((offset + 0x800) >>> 12) << 12) | (T1 << 7) | 0x17);
+                code.set(at + 1, ((offset & 0xFFF) << 20) | (T1 << 15) | (T1 << 7) | 0x13);
+                final int kind = kinds.getOrDefault(at, nameLength + 1);
+                code.set(at + 4, ((kind & 0xFFF) << 20) | (T1 << 15) | (T2 << 7) | 0x13);
             }
             final int length = HEADERS + stringsOffset + strings.length;
             final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);

@@ -14,6 +14,7 @@ import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.CpuAgent;
 import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.kernel.runtime.TraceSink;
+import org.tessera.kernel.runtime.machine.Affinity;
 import org.tessera.kernel.runtime.machine.HostRunner;
 import org.tessera.kernel.runtime.machine.Machine;
 import org.tessera.kernel.runtime.machine.MachineDescription;
@@ -292,15 +293,26 @@ public final class ProcessMachine implements AutoCloseable
             final int n = spec.cpus();
             final AtomicReference<Throwable> panic = new AtomicReference<>();
             final AgentRunner[] runners = new AgentRunner[n];
+            // pinned to a host core each when the host has a core for every CPU, as HostRunner does
+            final int[] cores = Affinity.allowedCores();
+            final boolean pin = cores.length >= n;
             final long start = System.nanoTime();
             for (int i = 0; i < n; i++)
             {
                 runners[i] = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
                     t -> panic.compareAndSet(null, t), null, machine.cpus()[i]);
                 final int cpu = i;
+                final int core = pin ? cores[i] : -1;
                 AgentRunner.startOnThread(runners[i], r ->
                 {
-                    final Thread thread = new Thread(r, "tessera-cpu-" + cpu);
+                    final Thread thread = new Thread(() ->
+                    {
+                        if (core >= 0)
+                        {
+                            Affinity.pinCurrentThread(core);
+                        }
+                        r.run();
+                    }, "tessera-cpu-" + cpu);
                     thread.setDaemon(true);
                     return thread;
                 });

@@ -1065,6 +1065,19 @@ public final class ProcessManagerService implements Actor
                 break;
             }
         }
+        final int parentSlot = Pids.slot(parentPid, cpuCount);
+        if (record < 0 && pids[parentSlot] == parentPid && state[parentSlot] == ALIVE &&
+            spawnPending(parentPid))
+        {
+            // the child ended before the reply to its spawn arrived (messages between CPUs may
+            // overtake each other): keep it as a zombie of the parent, the reply finds it
+            record = freeChildRecord();
+            if (record >= 0)
+            {
+                childPid[record] = child;
+                childParent[record] = parentPid;
+            }
+        }
         if (record < 0)
         {
             // the parent is gone (or never learnt of the child): nobody will wait for it
@@ -1086,6 +1099,30 @@ public final class ProcessManagerService implements Actor
             }
             result(ctx, key, r, false);
         }
+    }
+
+    private boolean spawnPending(final int parentPid)
+    {
+        for (int i = 0; i < PENDING; i++)
+        {
+            if (spawnCorrelation[i] != 0 && spawnParent[i] == parentPid)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int freeChildRecord()
+    {
+        for (int c = 0; c < CHILD_RECORDS; c++)
+        {
+            if (childState[c] == CHILD_NONE)
+            {
+                return c;
+            }
+        }
+        return -1;
     }
 
     /** Write the status, forget the record; @return the pid or -EFAULT (the zombie stays). */
@@ -1274,17 +1311,15 @@ public final class ProcessManagerService implements Actor
         final int parentPid = spawnParent[pending];
         final int slot = Pids.slot(parentPid, cpuCount);
         final boolean parentAlive = pids[slot] == parentPid && state[slot] == ALIVE;
-        if (child > 0)
+        boolean known = false;
+        for (int c = 0; c < CHILD_RECORDS && child > 0; c++)
         {
-            int record = -1;
-            for (int c = 0; c < CHILD_RECORDS; c++)
-            {
-                if (childState[c] == CHILD_NONE)
-                {
-                    record = c;
-                    break;
-                }
-            }
+            // the child may have ended already, its ChildExited overtaking this reply
+            known |= childState[c] != CHILD_NONE && childPid[c] == child && childParent[c] == parentPid;
+        }
+        if (child > 0 && !known)
+        {
+            final int record = freeChildRecord();
             if (!parentAlive || record < 0)
             {
                 postOrApply(ctx, OUT_PARENT_GONE, child, 0, 0);

@@ -18,7 +18,7 @@ import org.tessera.kernel.userland.StreamConsole;
 class GuestProgramsTest
 {
     record Outcome(ProcessMachine.Result result, long switches, long syscalls, long created, String log,
-        long deferred)
+        long waited)
     {
     }
 
@@ -116,7 +116,22 @@ class GuestProgramsTest
         assertTrue(o.result().completed(), o.result().failure() + o.log());
         assertEquals(0, o.result().exitStatus(), o.log());
         assertEquals(121, o.created());
-        assertTrue(o.deferred() > 0, "the flood did fill the queue");
+        assertTrue(o.waited() > 0, "the flood did fill the queue");
         assertEquals(0, o.result().framesLeft());
+    }
+
+    /** Seeded storms of spawn, kill, wait and faults across CPUs: init reaps all, no frame is lost. */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void shouldSurviveLifeCycleStorms(final long seed)
+    {
+        final boolean simulate = seed % 2 == 1;
+        final int cpus = 1 + (int)(seed % 3);
+        final Outcome o = run(GuestPrograms.lifeCycleStorm("l", 150, new java.util.Random(seed)), "l", simulate, cpus);
+        assertTrue(o.result().completed(), "seed " + seed + ": " + o.result().failure() + o.log());
+        assertEquals(0, o.result().exitStatus(), "seed " + seed + "\n" + o.log());
+        assertEquals(0, o.result().framesLeft(), "seed " + seed);
+        assertEquals(0, o.result().accountingViolations(), "seed " + seed);
+        assertTrue(o.created() > 10, "seed " + seed + " created " + o.created());
     }
 }
