@@ -292,7 +292,7 @@ public class CapBenchmark
             {
                 operations = 0;
                 space.destroy(tree, (s, slot) -> { });
-                space.reopen(++salt);
+                space.reopen(salt = nextSalt(salt));
                 seed();
             }
             final int slot = space.derive(root, READ, 0, tree);
@@ -362,7 +362,7 @@ public class CapBenchmark
             table = authority.table();
             for (int s = 0; s < SPACES; s++)
             {
-                table.space(s).reopen(++salt);
+                table.space(s).reopen(salt = nextSalt(salt));
             }
             nodeSpace = new int[nodes()];
             nodeSlot = new int[nodes()];
@@ -384,7 +384,7 @@ public class CapBenchmark
                 for (int s = 0; s < SPACES; s++)
                 {
                     table.space(s).destroy(table.tree(), (space, slot) -> { });
-                    table.space(s).reopen(++salt);
+                    table.space(s).reopen(salt = nextSalt(salt));
                 }
             }
             else
@@ -486,5 +486,15 @@ public class CapBenchmark
     public long capRevokeTree_10000(final Tree10000 rig)
     {
         return rig.revoke();
+    }
+
+    /**
+     * The next salt to reopen a space under, cycling through the 18-bit range: a long run reopens
+     * spaces more than 2^18 times, and the benchmark keeps no token across a reopen, so a salt
+     * may come round again.
+     */
+    static int nextSalt(final int salt)
+    {
+        return salt >= (1 << 18) - 2 ? 2 : salt + 1;
     }
 }
