@@ -592,7 +592,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         {
             return result;
         }
-        errorEncoder.code(code).schemaId(request.schemaId()).templateId(request.templateId());
+        errorEncoder.code(code).schemaId(request.schemaId()).templateId(request.templateId()).detail(0);
         commit();
         return 0;
     }
