@@ -29,8 +29,12 @@ public final class BenchMain
      * @param include regular expression of benchmarks to run.
      * @param ratios  (ratio name, numerator figure, denominator figure) triples.
      */
-    record Group(String include, String[][] ratios)
+    record Group(String include, String[][] ratios, String[][] differences)
     {
+        Group(final String include, final String[][] ratios)
+        {
+            this(include, ratios, new String[0][]);
+        }
     }
 
     static final Map<String, Group> GROUPS = new LinkedHashMap<>();
@@ -54,7 +58,12 @@ public final class BenchMain
             {"cap_check_miss max/min", "cap_check_miss_*", "cap_check_miss_*"}}));
         GROUPS.put("vm", new Group("org\\.tessera\\.bench\\.VmBenchmark\\..*", new String[][] {
             {"tlb_shootdown_per_cpu/actor_rtt", "tlb_shootdown_per_cpu", "actor_rtt"}}));
-        GROUPS.put("cpu", new Group("org\\.tessera\\.bench\\.CpuBenchmark\\..*", new String[][] {{"engine/qemu", "engine_mips", "qemu_mips"}}));
+        GROUPS.put("cpu", new Group("org\\.tessera\\.bench\\.CpuBenchmark\\..*",
+            new String[][] {{"engine/qemu", "engine_mips", "qemu_mips"}},
+            new String[][] {
+                {"null_syscall_net", "null_syscall", "null_syscall_boot"},
+                {"context_switch_net", "context_switch", "context_switch_boot"},
+                {"spawn_exit_reap_net", "spawn_exit_reap", "spawn_exit_reap_boot"}}));
     }
 
     private BenchMain()
@@ -87,6 +96,7 @@ public final class BenchMain
         }
         final Collection<RunResult> results = new Runner(options.build()).run();
         final Map<String, Double> figures = new LinkedHashMap<>();
+        final Map<String, String> units = new LinkedHashMap<>();
         final List<String> lines = new ArrayList<>();
         for (final RunResult r : results)
         {
@@ -94,6 +104,7 @@ public final class BenchMain
             final String name = snake(method.substring(method.lastIndexOf('.') + 1));
             final Result<?> primary = r.getPrimaryResult();
             figures.put(name, primary.getScore());
+            units.put(name, unit(primary.getScoreUnit()));
             lines.add(String.format(Locale.ROOT, "%s %.1f %s", name, primary.getScore(), unit(primary.getScoreUnit())));
             for (final String key : r.getSecondaryResults().keySet())
             {
@@ -106,6 +117,15 @@ public final class BenchMain
         }
         System.out.println();
         lines.forEach(System.out::println);
+        for (final String[] difference : group.differences())
+        {
+            final Double a = figures.get(difference[1]);
+            final Double b = figures.get(difference[2]);
+            if (a != null && b != null)
+            {
+                System.out.printf(Locale.ROOT, "%s %.1f %s%n", difference[0], a - b, units.get(difference[1]));
+            }
+        }
         for (final String[] ratio : group.ratios())
         {
             final Double a = figure(figures, ratio[1], true);

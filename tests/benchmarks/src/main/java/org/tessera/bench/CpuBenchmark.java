@@ -56,6 +56,9 @@ public class CpuBenchmark
     byte[] getpidLoop;
     byte[] yieldPair;
     byte[] spawnLoop;
+    byte[] getpidOnce;
+    byte[] yieldOnce;
+    byte[] spawnOnce;
 
     @Setup(Level.Trial)
     public void setup() throws IOException
@@ -65,6 +68,9 @@ public class CpuBenchmark
         getpidLoop = GuestPrograms.getpidLoop(SYSCALLS);
         yieldPair = GuestPrograms.yieldPair("y", YIELDS);
         spawnLoop = GuestPrograms.spawnLoop("s", SPAWNS);
+        getpidOnce = GuestPrograms.getpidLoop(1);
+        yieldOnce = GuestPrograms.yieldPair("y", 1);
+        spawnOnce = GuestPrograms.spawnLoop("s", 1);
         final ProcessMachine.Result r = run(cpubound, "cpubound", true, "cpubound", "8");
         // a few instructions depend on where the kernel lays out the initial stack; the figure
         // is per instruction, so anything within 0.001% of the constant is the same program
@@ -159,5 +165,36 @@ public class CpuBenchmark
     public long spawnExitReap()
     {
         return run(spawnLoop, "s", false, "s").instructions();
+    }
+
+    // Each figure above runs a whole machine: boot, the loop, shutdown. The same machine running
+    // the loop once, spread over the same operation count, is the boot-and-shutdown share;
+    // BenchMain prints the difference as the net figure (null_syscall_net and so on).
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @OperationsPerInvocation(SYSCALLS)
+    public long nullSyscallBoot()
+    {
+        return run(getpidOnce, "n", false, "n").instructions();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @OperationsPerInvocation(2 * YIELDS)
+    public long contextSwitchBoot()
+    {
+        return run(yieldOnce, "y", false, "y").instructions();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @OperationsPerInvocation(SPAWNS)
+    public long spawnExitReapBoot()
+    {
+        return run(spawnOnce, "s", false, "s").instructions();
     }
 }
