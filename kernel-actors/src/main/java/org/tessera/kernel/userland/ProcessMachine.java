@@ -1,12 +1,10 @@
 package org.tessera.kernel.userland;
 
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.tessera.arch.spi.Architecture;
 import org.tessera.arch.spi.PageTableFormat;
 import org.tessera.arch.spi.PhysicalMemory;
@@ -14,10 +12,10 @@ import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.CpuAgent;
 import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.kernel.runtime.TraceSink;
-import org.tessera.kernel.runtime.machine.Affinity;
 import org.tessera.kernel.runtime.machine.HostRunner;
 import org.tessera.kernel.runtime.machine.Machine;
 import org.tessera.kernel.runtime.machine.MachineDescription;
+import org.tessera.kernel.runtime.machine.RunResult;
 import org.tessera.kernel.runtime.machine.SimulationOptions;
 import org.tessera.kernel.runtime.machine.Simulator;
 import org.tessera.kernel.service.console.ConsoleService;
@@ -290,64 +288,10 @@ public final class ProcessMachine implements AutoCloseable
         }
         else
         {
-            final int n = spec.cpus();
-            final AtomicReference<Throwable> panic = new AtomicReference<>();
-            final AgentRunner[] runners = new AgentRunner[n];
-            // pinned to a host core each when the host has a core for every CPU, as HostRunner does
-            final int[] cores = Affinity.allowedCores();
-            final boolean pin = cores.length >= n;
-            final long start = System.nanoTime();
-            for (int i = 0; i < n; i++)
-            {
-                runners[i] = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
-                    t -> panic.compareAndSet(null, t), null, machine.cpus()[i]);
-                final int cpu = i;
-                final int core = pin ? cores[i] : -1;
-                AgentRunner.startOnThread(runners[i], r ->
-                {
-                    final Thread thread = new Thread(() ->
-                    {
-                        if (core >= 0)
-                        {
-                            Affinity.pinCurrentThread(core);
-                        }
-                        r.run();
-                    }, "tessera-cpu-" + cpu);
-                    thread.setDaemon(true);
-                    return thread;
-                });
-            }
-            while (!machine.allStopped())
-            {
-                if (panic.get() != null)
-                {
-                    break;
-                }
-                if (System.nanoTime() - start > timeoutNanos)
-                {
-                    failure = "timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms";
-                    break;
-                }
-                try
-                {
-                    Thread.sleep(1);
-                }
-                catch (final InterruptedException e)
-                {
-                    Thread.currentThread().interrupt();
-                    failure = "interrupted";
-                    break;
-                }
-            }
-            elapsed = System.nanoTime() - start;
-            for (final AgentRunner runner : runners)
-            {
-                runner.close();
-            }
-            if (panic.get() != null)
-            {
-                failure = "kernel panic: " + panic.get();
-            }
+            // the loader queued init's Start itself: run the loops without the boot machine's own
+            final RunResult r = HostRunner.runBooted(machine, timeoutNanos, new PrintWriter(Writer.nullWriter()));
+            failure = r.completed() ? null : r.failure();
+            elapsed = r.elapsedNanos();
         }
         long instructions = 0;
         for (final SchedulerService s : schedulers)

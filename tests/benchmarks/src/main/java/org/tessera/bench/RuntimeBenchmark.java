@@ -206,6 +206,12 @@ public class RuntimeBenchmark
     @Benchmark
     public long actorRtt(final ActorRig rig)
     {
+        return roundTrip(rig);
+    }
+
+    /** One actor round trip on the rig (the other groups print it beside their own figures). */
+    static long roundTrip(final ActorRig rig)
+    {
         final long target = rig.ping.completed + 1;
         while (rig.ping.completed < target)
         {

@@ -337,11 +337,6 @@ public class VmBenchmark
     @Benchmark
     public long actorRtt(final RuntimeBenchmark.ActorRig rig)
     {
-        final long target = rig.ping.completed + 1;
-        while (rig.ping.completed < target)
-        {
-            rig.cpu0.doWork();
-        }
-        return target;
+        return RuntimeBenchmark.roundTrip(rig);
     }
 }

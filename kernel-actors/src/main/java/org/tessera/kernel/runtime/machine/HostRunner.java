@@ -41,6 +41,19 @@ public final class HostRunner
      */
     public static RunResult run(final Machine machine, final long timeoutNanos, final PrintWriter log)
     {
+        machine.boot();
+        return runBooted(machine, timeoutNanos, log);
+    }
+
+    /**
+     * Run the CPUs of a machine whose boot messages are already queued (a loader that queues
+     * its own, such as the process loader) until every CPU has shut down, a CPU panicked, or
+     * the timeout passed.
+     *
+     * @param log where warnings go (standard error).
+     */
+    public static RunResult runBooted(final Machine machine, final long timeoutNanos, final PrintWriter log)
+    {
         final int n = machine.cpus().length;
         final int[] cores = Affinity.allowedCores();
         final boolean pin = cores.length >= n;
@@ -52,7 +65,6 @@ public final class HostRunner
         final AtomicReference<Throwable> panic = new AtomicReference<>();
         final AgentRunner[] runners = new AgentRunner[n];
         final AtomicInteger pinFailures = new AtomicInteger();
-        machine.boot();
         final long start = System.nanoTime();
         for (int i = 0; i < n; i++)
         {

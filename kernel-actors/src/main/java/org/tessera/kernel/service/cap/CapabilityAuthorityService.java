@@ -303,16 +303,24 @@ public final class CapabilityAuthorityService implements Actor
     {
         final CapCreateDecoder d = createDecoder;
         d.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
-        final CapabilitySpace space = openSpace(d.space());
-        int code = spaceError(d.space());
+        createAndReply(ctx, m, K_CAP_REPLY, d.space(), d.objectId(), d.capType(), d.rights(), d.flags(), d.badge());
+    }
+
+    /** Create a root capability in {@code spaceId} and answer with its token (or why not). */
+    private void createAndReply(
+        final ActorContext ctx, final Message m, final int kind, final int spaceId, final long objectId,
+        final int type, final int rights, final int flags, final long badge)
+    {
+        final CapabilitySpace space = openSpace(spaceId);
+        int code = spaceError(spaceId);
         long token = 0;
         if (space != null)
         {
-            final int slot = space.create(d.objectId(), d.capType(), d.rights(), d.flags(), d.badge(), tree);
+            final int slot = space.create(objectId, type, rights, flags, badge, tree);
             code = slot < 0 ? slot : CapabilityError.OK;
             token = slot < 0 ? 0 : space.token(slot);
         }
-        reply(ctx, K_CAP_REPLY, m.source(), m.correlationId(), code, token, 0, 0, 0, 0);
+        reply(ctx, kind, m.source(), m.correlationId(), code, token, 0, 0, 0, 0);
     }
 
     private void onDerive(final Message m, final ActorContext ctx)
@@ -430,17 +438,9 @@ public final class CapabilityAuthorityService implements Actor
     {
         final CapGrantInstallDecoder d = installDecoder;
         d.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
-        final CapabilitySpace to = openSpace(d.toSpace());
-        int code = spaceError(d.toSpace());
-        long token = 0;
-        if (to != null)
-        {
-            // A root of this shard's tree: copies made from it here are revoked with it.
-            final int slot = to.create(d.objectId(), d.capType(), d.rights(), d.flags(), d.badge(), tree);
-            code = slot < 0 ? slot : CapabilityError.OK;
-            token = slot < 0 ? 0 : to.token(slot);
-        }
-        reply(ctx, K_GRANT_INSTALLED, m.source(), m.correlationId(), code, token, 0, 0, 0, 0);
+        // A root of this shard's tree: copies made from it here are revoked with it.
+        createAndReply(ctx, m, K_GRANT_INSTALLED, d.toSpace(), d.objectId(), d.capType(), d.rights(), d.flags(),
+            d.badge());
     }
 
     private void onGrantInstalled(final Message m, final ActorContext ctx)
