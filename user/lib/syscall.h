@@ -33,6 +33,30 @@ typedef int pid_t;
 /* Tessera's own range. */
 #define TESSERA_SYSCALL_BASE 4096
 #define SYS_tessera_spawn  (TESSERA_SYSCALL_BASE + 0)
+#define SYS_tessera_cap_get    (TESSERA_SYSCALL_BASE + 1)
+#define SYS_tessera_cap_bind   (TESSERA_SYSCALL_BASE + 2)
+#define SYS_tessera_cap_derive (TESSERA_SYSCALL_BASE + 3)
+#define SYS_tessera_cap_revoke (TESSERA_SYSCALL_BASE + 4)
+#define SYS_tessera_cap_delete (TESSERA_SYSCALL_BASE + 5)
+
+/* Handles of the capability calls (docs/capabilities.md, "Enforcement"). */
+#define CAP_FD     0   /* arg: descriptor 0, 1 or 2 */
+#define CAP_SELF   1   /* the calling process */
+#define CAP_ASPACE 2   /* its address space */
+#define CAP_CHILD  3   /* arg: a child's pid */
+
+/* Rights per capability type and token flags (as the kernel's Rights and CapabilityToken). */
+#define CAP_ENDPOINT_SEND    1
+#define CAP_ENDPOINT_RECEIVE 2
+#define CAP_PROCESS_CONTROL  1
+#define CAP_PROCESS_DEBUG    2
+#define CAP_PROCESS_SIGNAL   4
+#define CAP_ASPACE_MAP       1
+#define CAP_ASPACE_MANAGE    2
+#define CAP_FLAG_INHERITABLE 1
+#define CAP_FLAG_SURVIVES_EXEC 2
+#define CAP_FLAG_GRANTABLE   4
+#define CAP_FLAG_DERIVABLE   8
 
 /* errno values returned negated. */
 #define EPERM    1
@@ -45,6 +69,7 @@ typedef int pid_t;
 #define ENOMEM  12
 #define EFAULT  14
 #define EINVAL  22
+#define ENOSPC  28
 #define ENOSYS  38
 
 #define PROT_NONE   0x0
@@ -128,5 +153,37 @@ long sys_raw(long n, long a, long b, long c, long d, long e, long f);
  * Has no Linux counterpart: under qemu-riscv64 it returns -ENOSYS.
  */
 long tessera_spawn(const char *name, char *const argv[]);
+
+/*
+ * Tessera capabilities. A token is a 64-bit value; every Linux-numbered call that acts on an
+ * object (write on a descriptor, kill, brk/mmap/munmap/mprotect, spawn) is checked against the
+ * capability its handle is bound to. A token is never in [-4095, -1], so a negative result in
+ * that range is an errno. Inline, so that programs not using them stay as they were.
+ *   tessera_cap_get(which, arg)          the token a handle is bound to (-EBADF/-ESRCH: none)
+ *   tessera_cap_bind(which, arg, token)  bind a handle to any value (checked when used)
+ *   tessera_cap_derive(token, rights, flags)  a copy with at most the parent's rights and flags
+ *   tessera_cap_revoke(token)            revoke it and every copy made from it; returns how many
+ *   tessera_cap_delete(token)            drop this copy (copies made from it stay)
+ */
+static inline long tessera_cap_get(int which, long arg)
+{
+    return __syscall2(SYS_tessera_cap_get, which, arg);
+}
+static inline long tessera_cap_bind(int which, long arg, long token)
+{
+    return __syscall3(SYS_tessera_cap_bind, which, arg, token);
+}
+static inline long tessera_cap_derive(long token, int rights, int flags)
+{
+    return __syscall3(SYS_tessera_cap_derive, token, rights, flags);
+}
+static inline long tessera_cap_revoke(long token)
+{
+    return __syscall1(SYS_tessera_cap_revoke, token);
+}
+static inline long tessera_cap_delete(long token)
+{
+    return __syscall1(SYS_tessera_cap_delete, token);
+}
 
 #endif

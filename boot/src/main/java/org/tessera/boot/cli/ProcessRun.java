@@ -126,6 +126,11 @@ public final class ProcessRun
                 err.println("tessera: frame accounting FAILED: " + r.framesLeft() + " frames leaked, " +
                     r.accountingViolations() + " violations");
             }
+            if (r.capabilitySpacesLeft() != 0)
+            {
+                err.println("tessera: capability accounting FAILED: " + r.capabilitySpacesLeft() +
+                    " process capability spaces still open");
+            }
             if (recorder != null)
             {
                 try
@@ -141,7 +146,8 @@ public final class ProcessRun
             }
             err.println("digest " + r.digestHex());
             err.flush();
-            return r.framesLeft() != 0 || r.accountingViolations() != 0 ? EX_SOFTWARE : r.exitStatus();
+            return r.framesLeft() != 0 || r.accountingViolations() != 0 || r.capabilitySpacesLeft() != 0 ?
+                EX_SOFTWARE : r.exitStatus();
         }
     }
 

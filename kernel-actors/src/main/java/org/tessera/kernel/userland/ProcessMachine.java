@@ -29,6 +29,7 @@ import org.tessera.kernel.service.proc.ProcessFrames;
 import org.tessera.kernel.service.proc.ProcessManagerService;
 import org.tessera.kernel.service.proc.ProgramTable;
 import org.tessera.kernel.service.sched.SchedulerService;
+import org.tessera.kernel.service.syscall.HandleTable;
 import org.tessera.kernel.service.syscall.SyscallService;
 
 /**
@@ -64,7 +65,7 @@ public final class ProcessMachine implements AutoCloseable
      * @param accountingViolations violations of the frame allocators' accounting invariant.
      */
     public record Result(boolean completed, String failure, int initStatus, long digest, long elapsedNanos,
-        long instructions, long framesLeft, int accountingViolations)
+        long instructions, long framesLeft, int accountingViolations, int capabilitySpacesLeft)
     {
         /** @return the status a shell shows for init: its exit code or 128 + signal; 70 for a failed run. */
         public int exitStatus()
@@ -111,6 +112,7 @@ public final class ProcessMachine implements AutoCloseable
     private final ProcessManagerService[] managers;
     private final ConsoleService[] consoles;
     private final SyscallService[] syscalls;
+    private final HandleTable[] handleTables;
     private final long[] initialFree;
 
     /**
@@ -226,6 +228,7 @@ public final class ProcessMachine implements AutoCloseable
         managers = new ProcessManagerService[n];
         consoles = new ConsoleService[n];
         syscalls = new SyscallService[n];
+        handleTables = new HandleTable[n];
         initialFree = new long[n];
         for (int i = 0; i < n; i++)
         {
@@ -235,11 +238,16 @@ public final class ProcessMachine implements AutoCloseable
             initialFree[i] = frames.freeFrames();
             schedulers[i] = new SchedulerService(i, n, Pids.SLOTS, spec.tickInstructions(),
                 architecture.userEngine(memory, Pids.SLOTS, 256));
-            managers[i] = new ProcessManagerService(i, n, format, memory, frames, programs);
+            final HandleTable handles = new HandleTable(i, Pids.SLOTS, ProcessManagerService.CHILD_RECORDS,
+                Machine.PROCESS_SPACE_BASE, nodes, MemoryServices.nodeOf(i, n, nodes));
+            handleTables[i] = handles;
+            managers[i] = new ProcessManagerService(i, n, format, memory, frames, programs, handles,
+                machine.capabilityShards());
             consoles[i] = new ConsoleService(console);
             final long sched = cpu.register(ServiceIds.SCHED, 0, schedulers[i]);
             cpu.register(ServiceIds.PROC, 0, managers[i]);
-            syscalls[i] = new SyscallService(i, format, memory, realtimeOffset);
+            syscalls[i] = new SyscallService(i, n, format, memory, realtimeOffset, handles,
+                machine.capabilityChecker(i), machine.capabilityShards());
             cpu.register(ServiceIds.SYSCALL, 0, syscalls[i]);
             cpu.register(ServiceIds.CONSOLE, 0, consoles[i]);
             cpu.attachUserExecution(sched, schedulers[i]);
@@ -309,8 +317,18 @@ public final class ProcessMachine implements AutoCloseable
         {
             failure = "the machine stopped before init's processes ended";
         }
+        // every process's capability space is closed once the machine is down
+        int spacesLeft = 0;
+        for (int k = 0; k < machine.capabilityShards().shardCount(); k++)
+        {
+            spacesLeft += machine.capabilityAuthority(k).openSpaces(Machine.PROCESS_SPACE_BASE);
+        }
+        for (final ProcessManagerService manager : managers)
+        {
+            spacesLeft += manager.spacesInUse();
+        }
         return new Result(failure == null, failure, managers[0].initStatus(), machine.digest(), elapsed,
-            instructions, left, violations);
+            instructions, left, violations, spacesLeft);
     }
 
     /** @return frames free in every partition now minus at boot (0 after a clean run). */
@@ -340,6 +358,12 @@ public final class ProcessMachine implements AutoCloseable
     public SyscallService syscallService(final int cpu)
     {
         return syscalls[cpu];
+    }
+
+    /** @return the handle table of a CPU (its processes' capability tokens). */
+    public HandleTable handles(final int cpu)
+    {
+        return handleTables[cpu];
     }
 
     /** @return the process manager of a CPU. */

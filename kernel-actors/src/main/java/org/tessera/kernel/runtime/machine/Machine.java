@@ -18,6 +18,9 @@ import org.tessera.kernel.service.cap.CapabilityCacheService;
 import org.tessera.kernel.service.cap.CapabilityChecker;
 import org.tessera.kernel.service.cap.CapabilityPagePool;
 import org.tessera.kernel.service.cap.CapabilityShards;
+import org.tessera.kernel.service.cap.CapabilityToken;
+import org.tessera.kernel.service.proc.Pids;
+import org.tessera.kernel.service.syscall.HandleTable;
 import org.tessera.arch.spi.Architecture;
 import org.tessera.arch.spi.PageTableFormat;
 import org.tessera.arch.spi.Tlb;
@@ -45,6 +48,8 @@ public final class Machine implements AutoCloseable
     public static final int CAP_TABLE_OWNER = 0x4341_5000;
     /** Frame owner id of the virtual memory service's page tables and pages. */
     public static final int VM_OWNER = 0x564D_0000;
+    /** Capability space ids below this are free for kernel services and tests; process spaces follow. */
+    public static final int PROCESS_SPACE_BASE = 256;
     /** Address spaces the VM service holds at once. */
     public static final int VM_SPACES = 256;
 
@@ -57,6 +62,7 @@ public final class Machine implements AutoCloseable
     private final MemoryServices memoryServices;
     private final CapabilityShards capabilityShards;
     private final CapabilityChecker[] capabilityCheckers;
+    private final CapabilityAuthorityService[] capabilityAuthorities;
     private final PageTableFormat pageTableFormat;
     private final VmService vm;
 
@@ -111,9 +117,18 @@ public final class Machine implements AutoCloseable
             cpus[i].register(ServiceIds.CAP, CapabilityShards.CACHE_INSTANCE,
                 new CapabilityCacheService(capabilityCheckers[i], 4 * n + 64));
         }
+        // space ids: PROCESS_SPACE_BASE service/test spaces, then one per process slot of every CPU,
+        // numbered so that a CPU's processes' spaces all live on its node's shard
+        final int spaceCapacity = HandleTable.spacesNeeded(n, Pids.SLOTS, PROCESS_SPACE_BASE, nodes);
+        if (spaceCapacity > CapabilityToken.MAX_SPACE_ID)
+        {
+            throw new IllegalArgumentException("too many CPUs and nodes for 16-bit capability space ids: " + n +
+                " CPUs x " + nodes + " nodes");
+        }
         // a 64th of each node's memory for its capability tables, 16 to 512 pages
         final int poolPages = (int)Math.max(16, Math.min(CAP_POOL_PAGES,
             description.memoryBytes() / nodes / 64 / CapabilityPagePool.PAGE_SIZE));
+        this.capabilityAuthorities = new CapabilityAuthorityService[nodes];
         for (int k = 0; k < nodes; k++)
         {
             final long tables = memoryServices.frameService(k).core()
@@ -124,8 +139,10 @@ public final class Machine implements AutoCloseable
             }
             final UnsafeBuffer pool = new UnsafeBuffer(0, 0);
             memory.wrap(pool, tables, poolPages * CapabilityPagePool.PAGE_SIZE);
+            capabilityAuthorities[k] = new CapabilityAuthorityService(capabilityShards, k, spaceCapacity, pool, 65_536,
+                64, 1024);
             cpus[shardCpu[k]].register(ServiceIds.CAP, CapabilityShards.FIRST_AUTHORITY_INSTANCE + k,
-                new CapabilityAuthorityService(capabilityShards, k, 256, pool, 65_536, 64, 1024));
+                capabilityAuthorities[k]);
         }
 
         // virtual memory: the VM service on CPU 0 (beside node 0's frame allocator, whose core
@@ -231,6 +248,14 @@ public final class Machine implements AutoCloseable
     public CapabilityShards capabilityShards()
     {
         return capabilityShards;
+    }
+
+    /**
+     * @return authority shard {@code shard} (inspection from its own thread, or after the run).
+     */
+    public CapabilityAuthorityService capabilityAuthority(final int shard)
+    {
+        return capabilityAuthorities[shard];
     }
 
     /** @return the capability checker of a CPU (the one check every service on it uses). */

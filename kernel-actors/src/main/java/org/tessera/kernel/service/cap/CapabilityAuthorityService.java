@@ -30,6 +30,8 @@ import org.tessera.messages.cap.SpaceCreateDecoder;
 import org.tessera.messages.cap.SpaceDestroyDecoder;
 import org.tessera.messages.cap.SpaceExecDecoder;
 import org.tessera.messages.cap.SpaceForkDecoder;
+import org.tessera.messages.cap.SpaceOpenDecoder;
+import org.tessera.messages.cap.SpaceOpenedEncoder;
 import org.tessera.messages.cap.SpaceReplyEncoder;
 import org.tessera.messages.runtime.ErrorCode;
 import org.tessera.messages.runtime.TimerFiredDecoder;
@@ -87,6 +89,9 @@ public final class CapabilityAuthorityService implements Actor
     private static final int K_REVOKE_COMPLETE = 4;
     private static final int K_GRANT_INSTALLED = 5;
     private static final int K_REMOTE_DONE = 6;
+    private static final int K_SPACE_OPENED = 7;
+    /** Initial capabilities a SpaceOpen may carry (their slots are packed 14 bits each in a reply's backlog word). */
+    public static final int MAX_INITIAL_CAPS = 4;
 
     private final CapabilityShards shards;
     private final int shard;
@@ -145,6 +150,8 @@ public final class CapabilityAuthorityService implements Actor
     private final CapReplyEncoder capReply = new CapReplyEncoder();
     private final CapValidateReplyEncoder validateReply = new CapValidateReplyEncoder();
     private final SpaceReplyEncoder spaceReply = new SpaceReplyEncoder();
+    private final SpaceOpenDecoder spaceOpenDecoder = new SpaceOpenDecoder();
+    private final SpaceOpenedEncoder spaceOpened = new SpaceOpenedEncoder();
     private final CapRevokeCompleteEncoder revokeComplete = new CapRevokeCompleteEncoder();
     private final CapGrantInstalledEncoder installedEncoder = new CapGrantInstalledEncoder();
     private final CapRevokeRemoteDoneEncoder remoteDoneEncoder = new CapRevokeRemoteDoneEncoder();
@@ -270,6 +277,7 @@ public final class CapabilityAuthorityService implements Actor
                 case CapDeleteDecoder.TEMPLATE_ID -> onDelete(m, ctx);
                 case CapValidateDecoder.TEMPLATE_ID -> onValidate(m, ctx);
                 case SpaceCreateDecoder.TEMPLATE_ID -> onSpaceCreate(m, ctx);
+                case SpaceOpenDecoder.TEMPLATE_ID -> onSpaceOpen(m, ctx);
                 case SpaceDestroyDecoder.TEMPLATE_ID -> onSpaceDestroy(m, ctx);
                 case SpaceForkDecoder.TEMPLATE_ID -> onSpaceFork(m, ctx);
                 case SpaceExecDecoder.TEMPLATE_ID -> onSpaceExec(m, ctx);
@@ -617,6 +625,48 @@ public final class CapabilityAuthorityService implements Actor
         final int code = open(spaceId);
         final long key = code == CapabilityError.OK ? table.space(spaceId).key() : 0;
         reply(ctx, K_SPACE_REPLY, m.source(), m.correlationId(), code, spaceId, key, 0, 0, 0);
+    }
+
+    /**
+     * Open a space with its initial capabilities, all or nothing: on any error the space is
+     * closed again before a token could escape, so nothing needs revoking.
+     */
+    private void onSpaceOpen(final Message m, final ActorContext ctx)
+    {
+        final SpaceOpenDecoder d = spaceOpenDecoder;
+        d.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final int spaceId = d.space();
+        final SpaceOpenDecoder.CapsDecoder caps = d.caps();
+        final int count = caps.count();
+        int code = count > MAX_INITIAL_CAPS ? CapabilityError.INVALID_TYPE : open(spaceId);
+        long slots = 0;
+        if (code == CapabilityError.OK)
+        {
+            final CapabilitySpace space = table.space(spaceId);
+            for (int i = 0; i < count && code == CapabilityError.OK; i++)
+            {
+                caps.next();
+                final int slot = space.create(caps.objectId(), caps.capType(), caps.rights(), caps.flags(),
+                    caps.badge(), tree);
+                if (slot < 0)
+                {
+                    code = slot;
+                }
+                else
+                {
+                    slots |= (long)slot << (CapabilityToken.SLOT_BITS * i);
+                }
+            }
+            if (code != CapabilityError.OK)
+            {
+                log.clear();
+                space.destroy(tree, log);
+                log.clear();
+            }
+        }
+        final boolean ok = code == CapabilityError.OK;
+        reply(ctx, K_SPACE_OPENED, m.source(), m.correlationId(), code, spaceId,
+            ok ? table.space(spaceId).key() : 0, ok ? count : 0, slots, 0);
     }
 
     private void onSpaceFork(final Message m, final ActorContext ctx)
@@ -1068,6 +1118,26 @@ public final class CapabilityAuthorityService implements Actor
                 }
                 remoteDoneEncoder.status(CapabilityStatus.toStatus(code)).revoked(a);
                 break;
+            case K_SPACE_OPENED:
+            {
+                // the tokens are read from the space when the reply goes out: no other request
+                // can reach the space before its owner has them
+                if (ctx.claim(destination, correlation, spaceOpened,
+                    SpaceOpenedEncoder.TokensEncoder.sbeHeaderSize() +
+                    (int)c * SpaceOpenedEncoder.TokensEncoder.sbeBlockLength()) < 0)
+                {
+                    return false;
+                }
+                spaceOpened.status(CapabilityStatus.toStatus(code)).space((int)a).key(b);
+                final SpaceOpenedEncoder.TokensEncoder tokens = spaceOpened.tokensCount((int)c);
+                for (int i = 0; i < (int)c; i++)
+                {
+                    final CapabilitySpace space = table.space((int)a);
+                    tokens.next().token(space.token((int)(d >>> (CapabilityToken.SLOT_BITS * i)) &
+                        CapabilityToken.SLOT_MASK));
+                }
+                break;
+            }
             default:
                 throw new IllegalStateException("unknown reply kind");
         }
@@ -1111,6 +1181,23 @@ public final class CapabilityAuthorityService implements Actor
     }
 
     // ---- inspection (tests, statistics, benchmarks on the shard's own thread) ----
+
+    /**
+     * @param fromId lowest space id counted.
+     * @return spaces of this shard open now with an id of at least {@code fromId}.
+     */
+    public int openSpaces(final int fromId)
+    {
+        int n = 0;
+        for (int id = fromId; id < spaceCapacity; id++)
+        {
+            if (table.isLocal(id) && table.space(id).key() != CapabilitySpace.NONE)
+            {
+                n++;
+            }
+        }
+        return n;
+    }
 
     /** @return this shard's index. */
     public int shard()

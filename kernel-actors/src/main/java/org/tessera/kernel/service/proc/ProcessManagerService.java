@@ -12,9 +12,23 @@ import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.kernel.runtime.Message;
 import org.tessera.kernel.runtime.ServiceIds;
+import org.tessera.kernel.service.cap.CapabilityError;
+import org.tessera.kernel.service.cap.CapabilityShards;
+import org.tessera.kernel.service.cap.CapabilityStatus;
+import org.tessera.kernel.service.cap.CapabilityToken;
+import org.tessera.kernel.service.cap.CapabilityType;
+import org.tessera.kernel.service.cap.Rights;
 import org.tessera.kernel.service.syscall.Errno;
 import org.tessera.kernel.service.syscall.GuestAccess;
+import org.tessera.kernel.service.syscall.HandleTable;
 import org.tessera.kernel.service.syscall.SyscallNumbers;
+import org.tessera.messages.cap.CapCreateEncoder;
+import org.tessera.messages.cap.CapDeleteEncoder;
+import org.tessera.messages.cap.CapReplyDecoder;
+import org.tessera.messages.cap.SpaceDestroyEncoder;
+import org.tessera.messages.cap.SpaceOpenEncoder;
+import org.tessera.messages.cap.SpaceOpenedDecoder;
+import org.tessera.messages.cap.SpaceReplyDecoder;
 import org.tessera.messages.proc.ChildExitedDecoder;
 import org.tessera.messages.proc.ChildExitedEncoder;
 import org.tessera.messages.proc.CreateProcessDecoder;
@@ -98,6 +112,23 @@ public final class ProcessManagerService implements Actor
     private static final int ALIVE = 1;
     private static final int DYING = 2;
     private static final int ZOMBIE = 3;
+    /** Built, waiting for its capability space: not yet running, not yet known to its parent. */
+    private static final int OPENING = 4;
+    private static final int SPACE_NONE = 0;
+    private static final int SPACE_OPENING = 1;
+    private static final int SPACE_OPEN = 2;
+    /** SpaceDestroy to send (its queue was full). */
+    private static final int SPACE_CLOSE = 3;
+    /** SpaceDestroy sent, waiting for the authority (every CPU's cache dropped the process's capabilities). */
+    private static final int SPACE_CLOSING = 4;
+    private static final int CHILD_CAP_NONE = 0;
+    private static final int CHILD_CAP_SEND = 1;
+    private static final int CHILD_CAP_WAIT = 2;
+    /** Flags of every capability the kernel hands a process: it may derive and grant copies. */
+    private static final int CAP_FLAGS = CapabilityToken.FLAG_DERIVABLE | CapabilityToken.FLAG_GRANTABLE;
+    /** Console badges: the stream a descriptor's capability writes to. */
+    private static final long STDOUT = 1;
+    private static final long STDERR = 2;
     private static final int CHILD_NONE = 0;
     private static final int CHILD_ALIVE = 1;
     private static final int CHILD_ZOMBIE = 2;
@@ -109,6 +140,7 @@ public final class ProcessManagerService implements Actor
     private static final int LOCAL_RETURN_FLUSH = 2;
     private static final int LOCAL_RETRY = 3;
     private static final int LOCAL_STOP = 4;
+    private static final int LOCAL_START = 5;
     /** At most one result or stop per process slot is ever pending. */
     private static final int LOCAL_PENDING = 2 * Pids.SLOTS;
     private static final int SIGKILL = 9;
@@ -150,6 +182,8 @@ public final class ProcessManagerService implements Actor
     private final UnsafeBuffer word = new UnsafeBuffer(new byte[8]);
     private final long schedAddress;
     private final long consoleAddress;
+    private final HandleTable handles;
+    private final CapabilityShards shards;
 
     private final int[] state = new int[Pids.SLOTS];
     private final int[] pids = new int[Pids.SLOTS];
@@ -168,6 +202,28 @@ public final class ProcessManagerService implements Actor
     private final int[] waitPid = new int[Pids.SLOTS];
     private final long[] waitStatusAddress = new long[Pids.SLOTS];
     private final long[] instructions = new long[Pids.SLOTS];
+    private final long[] entryPc = new long[Pids.SLOTS];
+    private final long[] entrySp = new long[Pids.SLOTS];
+    private final int[] spaceState = new int[Pids.SLOTS];
+    private final long[] spaceCorrelation = new long[Pids.SLOTS];
+    private final long[] createReplyTo = new long[Pids.SLOTS];
+    private final long[] createCorrelation = new long[Pids.SLOTS];
+
+    // the capability a parent gets for each child it spawns, asked for before spawn returns
+    private final int[] childCapState = new int[PENDING];
+    private final long[] childCapCorrelation = new long[PENDING];
+    private final long[] childCapKey = new long[PENDING];
+    private final int[] childCapParent = new int[PENDING];
+    private final int[] childCapChild = new int[PENDING];
+    // deletes of reaped children's capabilities waiting for room in the authority's queue
+    private final int[] deleteSpace = new int[CHILD_RECORDS];
+    private final long[] deleteToken = new long[CHILD_RECORDS];
+    private int deleteCount;
+    // answers to CreateProcess waiting for room in the parent's shard's queue
+    private final long[] answerTo = new long[Pids.SLOTS];
+    private final long[] answerCorrelation = new long[Pids.SLOTS];
+    private final int[] answerPid = new int[Pids.SLOTS];
+    private int answerCount;
 
     private final int[] childPid = new int[CHILD_RECORDS];
     private final int[] childParent = new int[CHILD_RECORDS];
@@ -219,6 +275,13 @@ public final class ProcessManagerService implements Actor
     private final ShutdownProcessesEncoder shutdownEncoder = new ShutdownProcessesEncoder();
     private final ProcessesShutDownEncoder shutDownEncoder = new ProcessesShutDownEncoder();
     private final ShutdownEncoder runtimeShutdownEncoder = new ShutdownEncoder();
+    private final SpaceOpenEncoder spaceOpenEncoder = new SpaceOpenEncoder();
+    private final SpaceOpenedDecoder spaceOpenedDecoder = new SpaceOpenedDecoder();
+    private final SpaceDestroyEncoder spaceDestroyEncoder = new SpaceDestroyEncoder();
+    private final SpaceReplyDecoder spaceReplyDecoder = new SpaceReplyDecoder();
+    private final CapCreateEncoder capCreateEncoder = new CapCreateEncoder();
+    private final CapReplyDecoder capReplyDecoder = new CapReplyDecoder();
+    private final CapDeleteEncoder capDeleteEncoder = new CapDeleteEncoder();
 
     // init (CPU 0 only): the program and its strings, handed over at boot
     private int initProgram = -1;
@@ -240,6 +303,8 @@ public final class ProcessManagerService implements Actor
     private long exited;
     private long createFailures;
     private long leakedFrames;
+    private long childCapsMissing;
+    private boolean deletesPending;
 
     /**
      * @param cpu      this CPU.
@@ -248,10 +313,15 @@ public final class ProcessManagerService implements Actor
      * @param memory   physical memory.
      * @param frames   this CPU's memory partition.
      * @param programs the image's programs.
+     * @param handles  this CPU's handle table (shared with its system call service).
+     * @param shards   where the capability authority shards are.
      */
     public ProcessManagerService(final int cpu, final int cpuCount, final PageTableFormat format,
-        final PhysicalMemory memory, final ProcessFrames frames, final ProgramTable programs)
+        final PhysicalMemory memory, final ProcessFrames frames, final ProgramTable programs,
+        final HandleTable handles, final CapabilityShards shards)
     {
+        this.handles = handles;
+        this.shards = shards;
         this.cpu = cpu;
         this.cpuCount = cpuCount;
         this.memory = memory;
@@ -300,6 +370,21 @@ public final class ProcessManagerService implements Actor
             retryTimerSet = false;
             flushLocal(ctx);
             flushOutbox(ctx);
+            flushCapabilityRequests(ctx);
+            return;
+        }
+        if (m.schemaId() == SpaceOpenedDecoder.SCHEMA_ID)
+        {
+            switch (m.templateId())
+            {
+                case SpaceOpenedDecoder.TEMPLATE_ID -> onSpaceOpened(m, ctx);
+                case SpaceReplyDecoder.TEMPLATE_ID -> onSpaceClosed(m, ctx);
+                case CapReplyDecoder.TEMPLATE_ID -> onChildCap(m, ctx);
+                default ->
+                {
+                    // CapRevokeComplete of a reaped child's capability: nothing waits for it
+                }
+            }
             return;
         }
         if (m.schemaId() != ProcessCallDecoder.SCHEMA_ID)
@@ -332,13 +417,10 @@ public final class ProcessManagerService implements Actor
         {
             return;
         }
-        final int pid = createProcess(ctx, initProgram, 0, initStrings, initNameLength, initArgc, initEnvc);
+        final int pid = createProcess(ctx, initProgram, 0, initStrings, initNameLength, initArgc, initEnvc, 0, 0);
         if (pid < 0)
         {
-            createFailures++;
-            event(ctx, 1, ProcessEventKind.CREATE_FAILED, pid, 0, 0, 0);
-            initStatus = Pids.exited(127);
-            beginShutdown(ctx);
+            initFailed(ctx, pid);
         }
     }
 
@@ -363,25 +445,55 @@ public final class ProcessManagerService implements Actor
             createDecoder.getStrings(strings, 0, length);
             final int program = programs.find(strings, 0, nameLength);
             pid = shuttingDown ? -Errno.EAGAIN : program < 0 ? -Errno.ENOENT :
-                createProcess(ctx, program, parentPid, strings, nameLength, argc, envc);
+                createProcess(ctx, program, parentPid, strings, nameLength, argc, envc, m.source(),
+                    m.correlationId());
         }
         if (pid < 0)
         {
             createFailures++;
+            answerCreate(ctx, m.source(), m.correlationId(), pid);
         }
-        if (ctx.reply(m, createdEncoder, 0) < 0)
+        // else the answer goes when the process's capability space is open
+    }
+
+    /**
+     * Answer a CreateProcess; when the parent's shard has no room the answer waits, in order,
+     * and goes from the retry timer: a parent blocked in spawn always gets its answer.
+     */
+    private void answerCreate(final ActorContext ctx, final long replyTo, final long correlation, final int pid)
+    {
+        if (answerCount == 0 && sendAnswer(ctx, replyTo, correlation, pid))
         {
-            // the parent's shard waits for this reply: if it cannot be sent the new process
-            // must not run unknown to its parent
-            if (pid > 0)
-            {
-                terminate(ctx, Pids.slot(pid, cpuCount), Pids.signalled(SIGKILL));
-                parent[Pids.slot(pid, cpuCount)] = 0;
-            }
             return;
+        }
+        if (answerCount == answerTo.length)
+        {
+            throw new IllegalStateException("more spawn answers waiting than process slots");
+        }
+        answerTo[answerCount] = replyTo;
+        answerCorrelation[answerCount] = correlation;
+        answerPid[answerCount] = pid;
+        answerCount++;
+        armRetry(ctx);
+    }
+
+    private boolean sendAnswer(final ActorContext ctx, final long replyTo, final long correlation, final int pid)
+    {
+        if (ctx.claim(replyTo, correlation, createdEncoder, 0) < 0)
+        {
+            return false;
         }
         createdEncoder.pid(pid);
         ctx.commit();
+        return true;
+    }
+
+    private void initFailed(final ActorContext ctx, final int error)
+    {
+        createFailures++;
+        event(ctx, 1, ProcessEventKind.CREATE_FAILED, error, 0, 0, 0);
+        initStatus = Pids.exited(127);
+        beginShutdown(ctx);
     }
 
     /**
@@ -390,7 +502,8 @@ public final class ProcessManagerService implements Actor
      * @return its pid, or a negative errno.
      */
     private int createProcess(final ActorContext ctx, final int program, final int parentPid,
-        final DirectBuffer text, final int nameLength, final int argc, final int envc)
+        final DirectBuffer text, final int nameLength, final int argc, final int envc, final long replyTo,
+        final long replyCorrelation)
     {
         if (!elf.wrap(memory, programs.base(program), programs.length(program)))
         {
@@ -399,7 +512,8 @@ public final class ProcessManagerService implements Actor
         int slot = -1;
         for (int i = 0; i < Pids.SLOTS; i++)
         {
-            if (state[i] == FREE)
+            // a slot whose last space is still closing waits: its space id is fixed
+            if (state[i] == FREE && spaceState[i] == SPACE_NONE)
             {
                 slot = i;
                 break;
@@ -444,21 +558,101 @@ public final class ProcessManagerService implements Actor
             releaseAddressSpace(slot, pid);
             return (int)sp;
         }
-        if (ctx.claim(schedAddress, 0, threadStartEncoder, 0) < 0)
+        // the process runs once its capability space is open with what it starts with
+        final long correlation = ctx.nextCorrelationId();
+        final int space = handles.spaceOf(slot);
+        if (ctx.claim(shards.authorityOfSpace(space), correlation, spaceOpenEncoder,
+            SpaceOpenEncoder.CapsEncoder.sbeHeaderSize() + 4 * SpaceOpenEncoder.CapsEncoder.sbeBlockLength()) < 0)
         {
             releaseAddressSpace(slot, pid);
             return -Errno.EAGAIN;
         }
-        threadStartEncoder.pid(pid).tid(pid).root(root).pc(bias + elf.entry()).sp(sp);
+        spaceOpenEncoder.space(space);
+        final SpaceOpenEncoder.CapsEncoder caps = spaceOpenEncoder.capsCount(4);
+        caps.next().objectId(consoleAddress).badge(STDOUT).capType((short)CapabilityType.ENDPOINT)
+            .rights(Rights.ENDPOINT_SEND).flags((short)CAP_FLAGS);
+        caps.next().objectId(consoleAddress).badge(STDERR).capType((short)CapabilityType.ENDPOINT)
+            .rights(Rights.ENDPOINT_SEND).flags((short)CAP_FLAGS);
+        caps.next().objectId(pid).badge(pid).capType((short)CapabilityType.PROCESS)
+            .rights(Rights.PROCESS_ALL).flags((short)CAP_FLAGS);
+        caps.next().objectId(root).badge(pid).capType((short)CapabilityType.ADDRESS_SPACE)
+            .rights(Rights.ADDRESS_SPACE_ALL).flags((short)CAP_FLAGS);
         ctx.commit();
-        state[slot] = ALIVE;
+        spaceState[slot] = SPACE_OPENING;
+        spaceCorrelation[slot] = correlation;
+        createReplyTo[slot] = replyTo;
+        createCorrelation[slot] = replyCorrelation;
+        entryPc[slot] = bias + elf.entry();
+        entrySp[slot] = sp;
+        state[slot] = OPENING;
         pids[slot] = pid;
         parent[slot] = parentPid;
         status[slot] = 0;
         waitKey[slot] = 0;
         instructions[slot] = 0;
-        created++;
         return pid;
+    }
+
+    /** The authority answered a process's SpaceOpen: start it, or undo it. */
+    private void onSpaceOpened(final Message m, final ActorContext ctx)
+    {
+        spaceOpenedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final long correlation = m.correlationId();
+        int slot = -1;
+        for (int i = 0; i < Pids.SLOTS; i++)
+        {
+            if (state[i] == OPENING && spaceState[i] == SPACE_OPENING && spaceCorrelation[i] == correlation)
+            {
+                slot = i;
+                break;
+            }
+        }
+        if (slot < 0)
+        {
+            return;
+        }
+        final int code = CapabilityStatus.toCode(spaceOpenedDecoder.statusRaw());
+        final SpaceOpenedDecoder.TokensDecoder tokens = spaceOpenedDecoder.tokens();
+        final int pid = pids[slot];
+        final boolean spawned = createReplyTo[slot] != 0;
+        if (code != CapabilityError.OK || tokens.count() != 4 || shuttingDown)
+        {
+            // the authority closed the space on error; a space that did open is closed again
+            spaceState[slot] = code == CapabilityError.OK ? SPACE_CLOSE : SPACE_NONE;
+            releaseAddressSpace(slot, pid);
+            freeSlot(slot);
+            createFailures++;
+            final int error = shuttingDown ? -Errno.EAGAIN :
+                code == CapabilityError.SPACE_FULL || code == CapabilityError.POOL_EXHAUSTED ||
+                code == CapabilityError.TREE_FULL ? -Errno.ENOMEM : -Errno.EAGAIN;
+            if (spawned)
+            {
+                answerCreate(ctx, createReplyTo[slot], createCorrelation[slot], error);
+            }
+            else
+            {
+                initFailed(ctx, error);
+            }
+            flushCapabilityRequests(ctx);
+            if (shuttingDown)
+            {
+                maybeReplyShutdown(ctx);
+            }
+            return;
+        }
+        final long stdout = tokens.next().token();
+        final long stderr = tokens.next().token();
+        final long self = tokens.next().token();
+        final long aspace = tokens.next().token();
+        handles.open(slot, pid, stdout, stderr, self, aspace);
+        spaceState[slot] = SPACE_OPEN;
+        state[slot] = ALIVE;
+        created++;
+        local(ctx, LOCAL_START, slot, 0);
+        if (spawned)
+        {
+            answerCreate(ctx, createReplyTo[slot], createCorrelation[slot], pid);
+        }
     }
 
     private int loadSegment(final long root, final int i, final long bias)
@@ -697,6 +891,10 @@ public final class ProcessManagerService implements Actor
         else if (number == SyscallNumbers.WAIT4)
         {
             wait4(ctx, slot, key, callDecoder.a0(), callDecoder.a1(), callDecoder.a2());
+            if (deletesPending)
+            {
+                flushCapabilityRequests(ctx);
+            }
         }
         else if (number == SyscallNumbers.KILL)
         {
@@ -748,6 +946,15 @@ public final class ProcessManagerService implements Actor
                 return false;
             }
             threadStopEncoder.pid((int)key);
+        }
+        else if (kind == LOCAL_START)
+        {
+            final int slot = (int)key;
+            if (ctx.claim(schedAddress, 0, threadStartEncoder, 0) < 0)
+            {
+                return false;
+            }
+            threadStartEncoder.pid(pids[slot]).tid(pids[slot]).root(roots[slot]).pc(entryPc[slot]).sp(entrySp[slot]);
         }
         else
         {
@@ -1003,6 +1210,10 @@ public final class ProcessManagerService implements Actor
         }
         instructions[slot] += stoppedDecoder.instructions();
         releaseAddressSpace(slot, pid);
+        // its capabilities go with it, the ones it held for its children too
+        handles.close(slot);
+        spaceState[slot] = SPACE_CLOSE;
+        flushCapabilityRequests(ctx);
         exited++;
         if (pid != 1)
         {
@@ -1137,6 +1348,19 @@ public final class ProcessManagerService implements Actor
             }
         }
         childState[record] = CHILD_NONE;
+        final long token = handles.removeChild(pids[slot], childPid[record]);
+        if (token != HandleTable.NONE)
+        {
+            // the child is gone: its capability in the parent's space is deleted
+            if (deleteCount == deleteToken.length)
+            {
+                throw new IllegalStateException("more capability deletes waiting than child records");
+            }
+            deleteSpace[deleteCount] = handles.space(slot);
+            deleteToken[deleteCount] = token;
+            deleteCount++;
+            deletesPending = true;
+        }
         return childPid[record];
     }
 
@@ -1331,9 +1555,169 @@ public final class ProcessManagerService implements Actor
                 childParent[record] = parentPid;
             }
         }
-        if (parentAlive)
+        if (!parentAlive)
         {
+            return;
+        }
+        int entry = -1;
+        for (int i = 0; i < PENDING && child > 0; i++)
+        {
+            if (childCapState[i] == CHILD_CAP_NONE)
+            {
+                entry = i;
+                break;
+            }
+        }
+        if (entry < 0 || !handles.isOpen(slot, parentPid))
+        {
+            if (child > 0)
+            {
+                childCapsMissing++;
+            }
             result(ctx, spawnKey[pending], child, false);
+            return;
+        }
+        // spawn returns once the parent holds a capability for its child
+        childCapState[entry] = CHILD_CAP_SEND;
+        childCapKey[entry] = spawnKey[pending];
+        childCapParent[entry] = parentPid;
+        childCapChild[entry] = child;
+        flushCapabilityRequests(ctx);
+    }
+
+    /** The authority created (or could not create) the capability a parent holds for its new child. */
+    private void onChildCap(final Message m, final ActorContext ctx)
+    {
+        capReplyDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final long correlation = m.correlationId();
+        for (int i = 0; i < PENDING; i++)
+        {
+            if (childCapState[i] == CHILD_CAP_WAIT && childCapCorrelation[i] == correlation)
+            {
+                childCapState[i] = CHILD_CAP_NONE;
+                final int parentPid = childCapParent[i];
+                final int child = childCapChild[i];
+                final int slot = Pids.slot(parentPid, cpuCount);
+                if (pids[slot] != parentPid || state[slot] != ALIVE)
+                {
+                    return;
+                }
+                final boolean ok = CapabilityStatus.toCode(capReplyDecoder.statusRaw()) == CapabilityError.OK;
+                if (!ok || !handles.addChild(parentPid, child, capReplyDecoder.token()))
+                {
+                    childCapsMissing++;
+                }
+                result(ctx, childCapKey[i], child, false);
+                return;
+            }
+        }
+    }
+
+    /** A process's SpaceDestroy completed: every CPU dropped its capabilities; the slot may be reused. */
+    private void onSpaceClosed(final Message m, final ActorContext ctx)
+    {
+        final long correlation = m.correlationId();
+        for (int i = 0; i < Pids.SLOTS; i++)
+        {
+            if (spaceState[i] == SPACE_CLOSING && spaceCorrelation[i] == correlation)
+            {
+                spaceState[i] = SPACE_NONE;
+                if (shuttingDown)
+                {
+                    maybeReplyShutdown(ctx);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Send the spawn answers and capability requests waiting for room: space closes, child capabilities, deletes. */
+    private void flushCapabilityRequests(final ActorContext ctx)
+    {
+        int answered = 0;
+        while (answered < answerCount &&
+            sendAnswer(ctx, answerTo[answered], answerCorrelation[answered], answerPid[answered]))
+        {
+            answered++;
+        }
+        for (int i = answered; i < answerCount; i++)
+        {
+            answerTo[i - answered] = answerTo[i];
+            answerCorrelation[i - answered] = answerCorrelation[i];
+            answerPid[i - answered] = answerPid[i];
+        }
+        answerCount -= answered;
+        boolean blocked = answerCount > 0;
+        for (int i = 0; i < Pids.SLOTS && !blocked; i++)
+        {
+            if (spaceState[i] == SPACE_CLOSE)
+            {
+                final long correlation = ctx.nextCorrelationId();
+                final int space = handles.spaceOf(i);
+                if (ctx.claim(shards.authorityOfSpace(space), correlation, spaceDestroyEncoder, 0) < 0)
+                {
+                    blocked = true;
+                }
+                else
+                {
+                    spaceDestroyEncoder.space(space);
+                    ctx.commit();
+                    spaceState[i] = SPACE_CLOSING;
+                    spaceCorrelation[i] = correlation;
+                }
+            }
+        }
+        for (int i = 0; i < PENDING && !blocked; i++)
+        {
+            if (childCapState[i] == CHILD_CAP_SEND)
+            {
+                final int parentSlot = Pids.slot(childCapParent[i], cpuCount);
+                final long correlation = ctx.nextCorrelationId();
+                if (!handles.isOpen(parentSlot, childCapParent[i]))
+                {
+                    childCapState[i] = CHILD_CAP_NONE;
+                    continue;
+                }
+                final int space = handles.space(parentSlot);
+                if (ctx.claim(shards.authorityOfSpace(space), correlation, capCreateEncoder, 0) < 0)
+                {
+                    blocked = true;
+                }
+                else
+                {
+                    final int child = childCapChild[i];
+                    capCreateEncoder.space(space).objectId(child).badge(child).capType((short)CapabilityType.PROCESS)
+                        .rights(Rights.PROCESS_CONTROL | Rights.PROCESS_SIGNAL).flags((short)CAP_FLAGS);
+                    ctx.commit();
+                    childCapState[i] = CHILD_CAP_WAIT;
+                    childCapCorrelation[i] = correlation;
+                }
+            }
+        }
+        int sent = 0;
+        while (!blocked && sent < deleteCount)
+        {
+            if (ctx.claim(shards.authorityOfSpace(deleteSpace[sent]), 0, capDeleteEncoder, 0) < 0)
+            {
+                blocked = true;
+            }
+            else
+            {
+                capDeleteEncoder.space(deleteSpace[sent]).token(deleteToken[sent]);
+                ctx.commit();
+                sent++;
+            }
+        }
+        for (int i = sent; i < deleteCount; i++)
+        {
+            deleteSpace[i - sent] = deleteSpace[i];
+            deleteToken[i - sent] = deleteToken[i];
+        }
+        deleteCount -= sent;
+        deletesPending = deleteCount > 0;
+        if (blocked)
+        {
+            armRetry(ctx);
         }
     }
 
@@ -1341,6 +1725,10 @@ public final class ProcessManagerService implements Actor
     {
         childExitedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
         childExited(ctx, childExitedDecoder.parentPid(), childExitedDecoder.childPid(), childExitedDecoder.status());
+        if (deletesPending)
+        {
+            flushCapabilityRequests(ctx);
+        }
     }
 
     private void onReapedMessage(final Message m)
@@ -1516,7 +1904,9 @@ public final class ProcessManagerService implements Actor
         }
         for (int slot = 0; slot < Pids.SLOTS; slot++)
         {
-            if (state[slot] == DYING || state[slot] == ALIVE)
+            // a process still opening or a space still closing: its capabilities are not gone yet
+            if (state[slot] == DYING || state[slot] == ALIVE || state[slot] == OPENING ||
+                spaceState[slot] != SPACE_NONE)
             {
                 return;
             }
@@ -1592,6 +1982,10 @@ public final class ProcessManagerService implements Actor
         if (type == OUT_CHILD_EXITED)
         {
             childExited(ctx, a, b, c);
+            if (deletesPending)
+            {
+                flushCapabilityRequests(ctx);
+            }
         }
         else if (type == OUT_REAPED)
         {
@@ -1716,6 +2110,23 @@ public final class ProcessManagerService implements Actor
     public long createFailures()
     {
         return createFailures;
+    }
+
+    /** @return spawns whose parent got no capability for the child (its tables were full). */
+    public long childCapsMissing()
+    {
+        return childCapsMissing;
+    }
+
+    /** @return process capability spaces open or closing on this CPU (0 after shutdown). */
+    public int spacesInUse()
+    {
+        int n = 0;
+        for (int slot = 0; slot < Pids.SLOTS; slot++)
+        {
+            n += spaceState[slot] != SPACE_NONE ? 1 : 0;
+        }
+        return n;
     }
 
     /** @return live processes (alive or dying) on this CPU. */

@@ -9,11 +9,24 @@ import org.tessera.kernel.runtime.Actor;
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.kernel.runtime.Message;
 import org.tessera.kernel.runtime.ServiceIds;
+import org.tessera.kernel.service.cap.CapabilityChecker;
+import org.tessera.kernel.service.cap.CapabilityError;
+import org.tessera.kernel.service.cap.CapabilityShards;
+import org.tessera.kernel.service.cap.CapabilityStatus;
+import org.tessera.kernel.service.cap.CapabilityType;
+import org.tessera.kernel.service.cap.Rights;
+import org.tessera.kernel.service.proc.Pids;
+import org.tessera.messages.cap.CapDeleteEncoder;
+import org.tessera.messages.cap.CapDeriveEncoder;
+import org.tessera.messages.cap.CapReplyDecoder;
+import org.tessera.messages.cap.CapRevokeCompleteDecoder;
+import org.tessera.messages.cap.CapRevokeEncoder;
 import org.tessera.messages.proc.ConsoleWriteEncoder;
 import org.tessera.messages.proc.ProcessCallEncoder;
 import org.tessera.messages.proc.ResumeAction;
 import org.tessera.messages.proc.SyscallResultEncoder;
 import org.tessera.messages.proc.SyscallTrapDecoder;
+import org.tessera.messages.runtime.ErrorReplyDecoder;
 import org.tessera.messages.runtime.TimerFiredDecoder;
 
 /**
@@ -48,6 +61,17 @@ public final class SyscallService implements Actor
     /** Words of a waiting call: key, pid, number, a0-a5. */
     private static final int CALL_WORDS = 9;
 
+    /** Words of a parked call: key, pid, root, number, a0-a5. */
+    private static final int PARK_WORDS = 10;
+    private static final int PARK_SEND_VALIDATE = 1;
+    private static final int PARK_WAIT_VALIDATE = 2;
+    private static final int PARK_SEND_REQUEST = 3;
+    private static final int PARK_WAIT_REQUEST = 4;
+
+    private final int cpuCount;
+    private final HandleTable handles;
+    private final CapabilityChecker checker;
+    private final CapabilityShards shards;
     private final GuestAccess guest;
     private final long realtimeOffset;
     private final long schedAddress;
@@ -60,6 +84,36 @@ public final class SyscallService implements Actor
     private final SyscallResultEncoder result = new SyscallResultEncoder();
     private final ProcessCallEncoder call = new ProcessCallEncoder();
     private final ConsoleWriteEncoder console = new ConsoleWriteEncoder();
+    private final CapReplyDecoder capReply = new CapReplyDecoder();
+    private final CapRevokeCompleteDecoder revokeComplete = new CapRevokeCompleteDecoder();
+    private final CapDeriveEncoder derive = new CapDeriveEncoder();
+    private final CapRevokeEncoder revoke = new CapRevokeEncoder();
+    private final CapDeleteEncoder delete = new CapDeleteEncoder();
+    // the call being handled: from a SyscallTrap, or a parked call resumed
+    private long cKey;
+    private int cPid;
+    private long cRoot;
+    private long cNumber;
+    private long cA0;
+    private long cA1;
+    private long cA2;
+    private long cA3;
+    private long cA4;
+    private long cA5;
+    /** What the last passed capability check named (its badge). */
+    private long badge;
+    private int deniedNow;
+    // calls waiting for the capability authority: a cache miss, or derive, revoke and delete
+    private final long[] parked = new long[PENDING_RESULTS * PARK_WORDS];
+    private final int[] parkState = new int[PENDING_RESULTS];
+    private final long[] parkToken = new long[PENDING_RESULTS];
+    private final int[] parkSpace = new int[PENDING_RESULTS];
+    private final int[] parkType = new int[PENDING_RESULTS];
+    private final int[] parkRights = new int[PENDING_RESULTS];
+    private final int[] parkDenied = new int[PENDING_RESULTS];
+    private int parkCount;
+    private long parkedCalls;
+    private long refused;
     private final long[] pendingKey = new long[PENDING_RESULTS];
     private final long[] pendingValue = new long[PENDING_RESULTS];
     private final boolean[] pendingYield = new boolean[PENDING_RESULTS];
@@ -80,13 +134,22 @@ public final class SyscallService implements Actor
 
     /**
      * @param cpu            this CPU.
+     * @param cpuCount       CPUs of the machine.
      * @param format         page-table format of the address spaces.
      * @param memory         physical memory.
      * @param realtimeOffset nanoseconds added to the CPU clock for {@code CLOCK_REALTIME}.
+     * @param handles        this CPU's handle table (filled by its process manager).
+     * @param checker        this CPU's capability checker.
+     * @param shards         where the capability authority shards are.
      */
-    public SyscallService(final int cpu, final PageTableFormat format, final PhysicalMemory memory,
-        final long realtimeOffset)
+    public SyscallService(final int cpu, final int cpuCount, final PageTableFormat format,
+        final PhysicalMemory memory, final long realtimeOffset, final HandleTable handles,
+        final CapabilityChecker checker, final CapabilityShards shards)
     {
+        this.cpuCount = cpuCount;
+        this.handles = handles;
+        this.checker = checker;
+        this.shards = shards;
         this.guest = new GuestAccess(format, memory);
         this.realtimeOffset = realtimeOffset;
         this.schedAddress = ActorAddress.of(cpu, ServiceIds.SCHED, 0);
@@ -100,7 +163,17 @@ public final class SyscallService implements Actor
         {
             trap.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
             handled++;
-            onTrap(ctx);
+            cKey = trap.threadKey();
+            cPid = trap.pid();
+            cRoot = trap.root();
+            cNumber = trap.number();
+            cA0 = trap.a0();
+            cA1 = trap.a1();
+            cA2 = trap.a2();
+            cA3 = trap.a3();
+            cA4 = trap.a4();
+            cA5 = trap.a5();
+            dispatch(ctx, false);
         }
         else if (m.is(TimerFiredDecoder.SCHEMA_ID, TimerFiredDecoder.TEMPLATE_ID))
         {
@@ -111,24 +184,63 @@ public final class SyscallService implements Actor
                 flushPending(ctx);
                 flushCalls(ctx);
                 retryWrites(ctx);
+                retryParked(ctx);
             }
             else
             {
                 reply(ctx, timer.payload(), 0, ResumeAction.RETURN);
             }
         }
+        else if (CapabilityChecker.isValidateReply(m))
+        {
+            onValidateReply(m, ctx);
+        }
+        else if (m.is(CapReplyDecoder.SCHEMA_ID, CapReplyDecoder.TEMPLATE_ID))
+        {
+            capReply.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+            final int code = CapabilityStatus.toCode(capReply.statusRaw());
+            capabilityAnswer(ctx, m.correlationId(), code == CapabilityError.OK ? capReply.token() : code, code);
+        }
+        else if (m.is(CapRevokeCompleteDecoder.SCHEMA_ID, CapRevokeCompleteDecoder.TEMPLATE_ID))
+        {
+            revokeComplete.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+            final int code = CapabilityStatus.toCode(revokeComplete.statusRaw());
+            capabilityAnswer(ctx, m.correlationId(), code == CapabilityError.OK ? revokeComplete.revoked() : code, code);
+        }
+        else if (m.is(ErrorReplyDecoder.SCHEMA_ID, ErrorReplyDecoder.TEMPLATE_ID))
+        {
+            // a request of ours the authority could not take: the waiting call fails, nothing hangs
+            capabilityAnswer(ctx, m.correlationId(), -Errno.EAGAIN, CapabilityStatus.BUSY);
+        }
     }
 
-    private void onTrap(final ActorContext ctx)
+    /**
+     * Act on the current call. Calls that act on an object through a handle are first checked
+     * against the caller's capability space ({@link #authorise}); {@code authorised} is true
+     * when the check already passed (a parked call resumed by the authority's answer) and
+     * {@link #badge} names the object.
+     */
+    private void dispatch(final ActorContext ctx, final boolean authorised)
     {
-        final long key = trap.threadKey();
-        final long number = trap.number();
+        final long key = cKey;
+        final long number = cNumber;
+        final int slot = Pids.slot(cPid, cpuCount);
         if (number == SyscallNumbers.WRITE)
         {
-            final long r = write(ctx);
+            if (cA0 < 0 || cA0 > 2 || !handles.isOpen(slot, cPid))
+            {
+                reply(ctx, key, -Errno.EBADF, ResumeAction.RETURN);
+                return;
+            }
+            if (!authorised && !authorise(ctx, slot, handles.token(slot, (int)cA0), CapabilityType.ENDPOINT,
+                Rights.ENDPOINT_SEND, Errno.EBADF))
+            {
+                return;
+            }
+            final long r = write(ctx, (int)badge);
             if (r == BLOCKED)
             {
-                blockWrite(ctx, key);
+                blockWrite(ctx, key, (int)badge);
             }
             else
             {
@@ -138,7 +250,7 @@ public final class SyscallService implements Actor
         else if (number == SyscallNumbers.GETPID || number == SyscallNumbers.GETTID)
         {
             // one thread per process so far: the main thread's id is the pid
-            reply(ctx, key, trap.pid(), ResumeAction.RETURN);
+            reply(ctx, key, cPid, ResumeAction.RETURN);
         }
         else if (number == SyscallNumbers.SCHED_YIELD)
         {
@@ -153,11 +265,54 @@ public final class SyscallService implements Actor
             nanosleep(ctx, key);
         }
         else if (number == SyscallNumbers.EXIT || number == SyscallNumbers.EXIT_GROUP ||
-            number == SyscallNumbers.BRK || number == SyscallNumbers.MMAP || number == SyscallNumbers.MUNMAP ||
-            number == SyscallNumbers.MPROTECT || number == SyscallNumbers.WAIT4 || number == SyscallNumbers.KILL ||
-            number == SyscallNumbers.TESSERA_SPAWN)
+            number == SyscallNumbers.WAIT4)
         {
-            forward(ctx, key);
+            // these act only on the caller itself and its own children's records
+            forward(ctx, key, cA0);
+        }
+        else if (number == SyscallNumbers.BRK || number == SyscallNumbers.MMAP || number == SyscallNumbers.MUNMAP ||
+            number == SyscallNumbers.MPROTECT)
+        {
+            if (!authorised && !authorise(ctx, slot, handles.isOpen(slot, cPid) ?
+                handles.token(slot, HandleTable.ASPACE) : HandleTable.NONE, CapabilityType.ADDRESS_SPACE,
+                Rights.ADDRESS_SPACE_MAP, Errno.EPERM))
+            {
+                return;
+            }
+            if (badge != cPid)
+            {
+                // a capability to another process's address space: mapping there is not offered
+                reply(ctx, key, -Errno.EPERM, ResumeAction.RETURN);
+                return;
+            }
+            forward(ctx, key, cA0);
+        }
+        else if (number == SyscallNumbers.KILL)
+        {
+            kill(ctx, slot, authorised);
+        }
+        else if (number == SyscallNumbers.TESSERA_SPAWN)
+        {
+            if (!authorised && !authorise(ctx, slot, handles.isOpen(slot, cPid) ?
+                handles.token(slot, HandleTable.SELF) : HandleTable.NONE, CapabilityType.PROCESS,
+                Rights.PROCESS_CONTROL, Errno.EPERM))
+            {
+                return;
+            }
+            forward(ctx, key, cA0);
+        }
+        else if (number == SyscallNumbers.TESSERA_CAP_GET)
+        {
+            reply(ctx, key, capGet(slot), ResumeAction.RETURN);
+        }
+        else if (number == SyscallNumbers.TESSERA_CAP_BIND)
+        {
+            reply(ctx, key, capBind(slot), ResumeAction.RETURN);
+        }
+        else if (number == SyscallNumbers.TESSERA_CAP_DERIVE || number == SyscallNumbers.TESSERA_CAP_REVOKE ||
+            number == SyscallNumbers.TESSERA_CAP_DELETE)
+        {
+            capabilityRequest(ctx, slot);
         }
         else
         {
@@ -165,24 +320,357 @@ public final class SyscallService implements Actor
         }
     }
 
-    private long write(final ActorContext ctx)
+    /**
+     * kill(pid, sig) names the process through a capability: the caller's own for itself, the
+     * one it holds for a child otherwise. A pid it holds nothing for is a process it cannot see
+     * ({@code -ESRCH}); a capability that fails the check is {@code -EPERM}. The process
+     * manager signals the process the capability's badge names, not the raw argument.
+     */
+    private void kill(final ActorContext ctx, final int slot, final boolean authorised)
     {
-        final long fd = trap.a0();
-        final long len = trap.a2();
-        if (fd != 1 && fd != 2)
+        if (cA0 <= 0 || cA0 >= Pids.PID_LIMIT || !handles.isOpen(slot, cPid))
+        {
+            // 0, -1 and process groups: refused by the process manager as before (no object named)
+            forward(ctx, cKey, cA0);
+            return;
+        }
+        if (!authorised)
+        {
+            final long token = cA0 == cPid ? handles.token(slot, HandleTable.SELF) :
+                handles.childToken(cPid, (int)cA0);
+            if (token == HandleTable.NONE)
+            {
+                reply(ctx, cKey, -Errno.ESRCH, ResumeAction.RETURN);
+                return;
+            }
+            if (!authorise(ctx, slot, token, CapabilityType.PROCESS, Rights.PROCESS_SIGNAL, Errno.EPERM))
+            {
+                return;
+            }
+        }
+        forward(ctx, cKey, badge);
+    }
+
+    /**
+     * The one capability check of a call, through the CPU's checker: true when it passed
+     * ({@link #badge} names the object); otherwise the call was answered with {@code -denied}
+     * or parked until the authority answers a cache miss.
+     */
+    private boolean authorise(final ActorContext ctx, final int slot, final long token, final int type,
+        final int rights, final int denied)
+    {
+        if (token == HandleTable.NONE || !handles.isOpen(slot, cPid))
+        {
+            refused++;
+            reply(ctx, cKey, -denied, ResumeAction.RETURN);
+            return false;
+        }
+        final int space = handles.space(slot);
+        final int r = checker.check(space, token, type, rights);
+        if (r == CapabilityError.OK)
+        {
+            badge = checker.badge();
+            return true;
+        }
+        if (r != CapabilityChecker.MISS)
+        {
+            refused++;
+            reply(ctx, cKey, -denied, ResumeAction.RETURN);
+            return false;
+        }
+        final int p = park(ctx, PARK_SEND_VALIDATE);
+        parkToken[p] = token;
+        parkSpace[p] = space;
+        parkType[p] = type;
+        parkRights[p] = rights;
+        parkDenied[p] = denied;
+        sendParked(ctx, p);
+        return false;
+    }
+
+    private long capGet(final int slot)
+    {
+        if (!handles.isOpen(slot, cPid))
         {
             return -Errno.EBADF;
         }
+        final long token;
+        if (cA0 == SyscallNumbers.CAP_FD)
+        {
+            if (cA1 < 0 || cA1 > 2)
+            {
+                return -Errno.EBADF;
+            }
+            token = handles.token(slot, (int)cA1);
+        }
+        else if (cA0 == SyscallNumbers.CAP_SELF)
+        {
+            token = handles.token(slot, HandleTable.SELF);
+        }
+        else if (cA0 == SyscallNumbers.CAP_ASPACE)
+        {
+            token = handles.token(slot, HandleTable.ASPACE);
+        }
+        else if (cA0 == SyscallNumbers.CAP_CHILD)
+        {
+            token = cA1 > 0 && cA1 < Pids.PID_LIMIT ? handles.childToken(cPid, (int)cA1) : HandleTable.NONE;
+            if (token == HandleTable.NONE)
+            {
+                return -Errno.ESRCH;
+            }
+        }
+        else
+        {
+            return -Errno.EINVAL;
+        }
+        // a token is never in [-4095, -1]: its top 16 bits hold a space id below 65535
+        return token == HandleTable.NONE ? -Errno.EBADF : token;
+    }
+
+    private long capBind(final int slot)
+    {
+        if (!handles.isOpen(slot, cPid))
+        {
+            return -Errno.EBADF;
+        }
+        final long token = cA2;
+        if (cA0 == SyscallNumbers.CAP_FD)
+        {
+            if (cA1 < 0 || cA1 > 2)
+            {
+                return -Errno.EBADF;
+            }
+            handles.bind(slot, (int)cA1, token);
+        }
+        else if (cA0 == SyscallNumbers.CAP_SELF)
+        {
+            handles.bind(slot, HandleTable.SELF, token);
+        }
+        else if (cA0 == SyscallNumbers.CAP_ASPACE)
+        {
+            handles.bind(slot, HandleTable.ASPACE, token);
+        }
+        else if (cA0 == SyscallNumbers.CAP_CHILD)
+        {
+            if (cA1 <= 0 || cA1 >= Pids.PID_LIMIT || !handles.bindChild(cPid, (int)cA1, token))
+            {
+                return -Errno.ESRCH;
+            }
+        }
+        else
+        {
+            return -Errno.EINVAL;
+        }
+        return 0;
+    }
+
+    /** derive, revoke and delete: the authority shard of the caller's space checks the token and acts. */
+    private void capabilityRequest(final ActorContext ctx, final int slot)
+    {
+        if (!handles.isOpen(slot, cPid))
+        {
+            reply(ctx, cKey, -Errno.EBADF, ResumeAction.RETURN);
+            return;
+        }
+        if (cNumber == SyscallNumbers.TESSERA_CAP_DERIVE && (cA1 < 0 || cA1 > 0xFFFF || cA2 < 0 || cA2 > 0xFF))
+        {
+            reply(ctx, cKey, -Errno.EINVAL, ResumeAction.RETURN);
+            return;
+        }
+        final int p = park(ctx, PARK_SEND_REQUEST);
+        parkSpace[p] = handles.space(slot);
+        sendParked(ctx, p);
+    }
+
+    /** Keep the current call until the authority answers; @return its entry. */
+    private int park(final ActorContext ctx, final int state)
+    {
+        if (parkCount == PENDING_RESULTS)
+        {
+            throw new IllegalStateException("more parked calls than threads");
+        }
+        final int p = parkCount++;
+        parkState[p] = state;
+        final int at = p * PARK_WORDS;
+        parked[at] = cKey;
+        parked[at + 1] = cPid;
+        parked[at + 2] = cRoot;
+        parked[at + 3] = cNumber;
+        parked[at + 4] = cA0;
+        parked[at + 5] = cA1;
+        parked[at + 6] = cA2;
+        parked[at + 7] = cA3;
+        parked[at + 8] = cA4;
+        parked[at + 9] = cA5;
+        parkedCalls++;
+        return p;
+    }
+
+    /** Send what parked entry {@code p} waits for; when the queue is full it is sent from the timer. */
+    private void sendParked(final ActorContext ctx, final int p)
+    {
+        final long key = parked[p * PARK_WORDS];
+        final int at = p * PARK_WORDS;
+        if (parkState[p] == PARK_SEND_VALIDATE)
+        {
+            if (checker.requestValidation(ctx, key, parkSpace[p], parkToken[p], parkType[p], parkRights[p]) < 0)
+            {
+                arm(ctx);
+                return;
+            }
+            parkState[p] = PARK_WAIT_VALIDATE;
+            return;
+        }
+        final long destination = shards.authorityOfSpace(parkSpace[p]);
+        final long number = parked[at + 3];
+        if (number == SyscallNumbers.TESSERA_CAP_DERIVE)
+        {
+            if (ctx.claim(destination, key, derive, 0) < 0)
+            {
+                arm(ctx);
+                return;
+            }
+            derive.space(parkSpace[p]).token(parked[at + 4]).rights((int)parked[at + 5]).flags((short)parked[at + 6]);
+        }
+        else if (number == SyscallNumbers.TESSERA_CAP_REVOKE)
+        {
+            if (ctx.claim(destination, key, revoke, 0) < 0)
+            {
+                arm(ctx);
+                return;
+            }
+            revoke.space(parkSpace[p]).token(parked[at + 4]);
+        }
+        else
+        {
+            if (ctx.claim(destination, key, delete, 0) < 0)
+            {
+                arm(ctx);
+                return;
+            }
+            delete.space(parkSpace[p]).token(parked[at + 4]);
+        }
+        ctx.commit();
+        parkState[p] = PARK_WAIT_REQUEST;
+    }
+
+    private void retryParked(final ActorContext ctx)
+    {
+        for (int p = 0; p < parkCount; p++)
+        {
+            if (parkState[p] == PARK_SEND_VALIDATE || parkState[p] == PARK_SEND_REQUEST)
+            {
+                sendParked(ctx, p);
+            }
+        }
+    }
+
+    /** @return the entry waiting under {@code key} in {@code state}, or -1. */
+    private int findParked(final long key, final int state)
+    {
+        for (int p = 0; p < parkCount; p++)
+        {
+            if (parked[p * PARK_WORDS] == key && parkState[p] == state)
+            {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /** Make entry {@code p} the current call again and forget the entry. */
+    private void unpark(final int p)
+    {
+        final int at = p * PARK_WORDS;
+        cKey = parked[at];
+        cPid = (int)parked[at + 1];
+        cRoot = parked[at + 2];
+        cNumber = parked[at + 3];
+        cA0 = parked[at + 4];
+        cA1 = parked[at + 5];
+        cA2 = parked[at + 6];
+        cA3 = parked[at + 7];
+        cA4 = parked[at + 8];
+        cA5 = parked[at + 9];
+        deniedNow = parkDenied[p];
+        final int last = parkCount - 1;
+        if (p != last)
+        {
+            System.arraycopy(parked, last * PARK_WORDS, parked, at, PARK_WORDS);
+            parkState[p] = parkState[last];
+            parkToken[p] = parkToken[last];
+            parkSpace[p] = parkSpace[last];
+            parkType[p] = parkType[last];
+            parkRights[p] = parkRights[last];
+            parkDenied[p] = parkDenied[last];
+        }
+        parkCount = last;
+    }
+
+    private void onValidateReply(final Message m, final ActorContext ctx)
+    {
+        final int p = findParked(m.correlationId(), PARK_WAIT_VALIDATE);
+        if (p < 0)
+        {
+            return;
+        }
+        unpark(p);
+        final int r = checker.onValidateReply(m);
+        if (!handles.isOpen(Pids.slot(cPid, cpuCount), cPid))
+        {
+            // the process ended while its call waited: nobody to answer
+            return;
+        }
+        if (r == CapabilityError.OK)
+        {
+            badge = checker.badge();
+            dispatch(ctx, true);
+        }
+        else if (r == CapabilityChecker.STALE)
+        {
+            dispatch(ctx, false);
+        }
+        else
+        {
+            refused++;
+            reply(ctx, cKey, -deniedNow, ResumeAction.RETURN);
+        }
+    }
+
+    /** The authority answered a derive, revoke or delete (or could not take it). */
+    private void capabilityAnswer(final ActorContext ctx, final long correlation, final long value, final int code)
+    {
+        int p = findParked(correlation, PARK_WAIT_REQUEST);
+        if (p < 0)
+        {
+            p = findParked(correlation, PARK_WAIT_VALIDATE);
+            if (p < 0)
+            {
+                return;
+            }
+        }
+        unpark(p);
+        if (cNumber == SyscallNumbers.TESSERA_CAP_DELETE && code == CapabilityError.OK)
+        {
+            reply(ctx, cKey, 0, ResumeAction.RETURN);
+            return;
+        }
+        reply(ctx, cKey, code == CapabilityError.OK ? value : -Errno.ofCapability(code), ResumeAction.RETURN);
+    }
+
+    private long write(final ActorContext ctx, final int stream)
+    {
+        final long len = cA2;
         if (len < 0)
         {
             return -Errno.EINVAL;
         }
         final long total = len > MAX_WRITE ? MAX_WRITE : len;
-        if (!guest.check(trap.root(), trap.a1(), total, AccessKind.READ))
+        if (!guest.check(cRoot, cA1, total, AccessKind.READ))
         {
             return -Errno.EFAULT;
         }
-        return copyToConsole(ctx, trap.pid(), trap.root(), (int)fd, trap.a1(), total);
+        return copyToConsole(ctx, cPid, cRoot, stream, cA1, total);
     }
 
     /**
@@ -211,18 +699,18 @@ public final class SyscallService implements Actor
         return done;
     }
 
-    private void blockWrite(final ActorContext ctx, final long key)
+    private void blockWrite(final ActorContext ctx, final long key, final int stream)
     {
         if (writeCount == PENDING_RESULTS)
         {
             throw new IllegalStateException("more blocked writes than threads");
         }
         writeKey[writeCount] = key;
-        writePid[writeCount] = trap.pid();
-        writeRoot[writeCount] = trap.root();
-        writeFd[writeCount] = (int)trap.a0();
-        writeBuf[writeCount] = trap.a1();
-        writeLength[writeCount] = Math.min(trap.a2(), MAX_WRITE);
+        writePid[writeCount] = cPid;
+        writeRoot[writeCount] = cRoot;
+        writeFd[writeCount] = stream;
+        writeBuf[writeCount] = cA1;
+        writeLength[writeCount] = Math.min(cA2, MAX_WRITE);
         writeCount++;
         waited++;
         arm(ctx);
@@ -258,7 +746,7 @@ public final class SyscallService implements Actor
 
     private long clockGettime(final ActorContext ctx)
     {
-        final long clock = trap.a0();
+        final long clock = cA0;
         final long now;
         // REALTIME, REALTIME_COARSE, TAI: the CPU clock plus the boot offset; MONOTONIC, the
         // CPU-time clocks, MONOTONIC_RAW, MONOTONIC_COARSE, BOOTTIME: the CPU clock
@@ -276,12 +764,12 @@ public final class SyscallService implements Actor
         }
         timespec.putLong(0, now / NANOS_PER_SECOND);
         timespec.putLong(8, now % NANOS_PER_SECOND);
-        return guest.copyOut(trap.root(), trap.a1(), timespec, 0, 16) < 0 ? -Errno.EFAULT : 0;
+        return guest.copyOut(cRoot, cA1, timespec, 0, 16) < 0 ? -Errno.EFAULT : 0;
     }
 
     private void nanosleep(final ActorContext ctx, final long key)
     {
-        if (guest.copyIn(trap.root(), trap.a0(), timespec, 0, 16) < 0)
+        if (guest.copyIn(cRoot, cA0, timespec, 0, 16) < 0)
         {
             reply(ctx, key, -Errno.EFAULT, ResumeAction.RETURN);
             return;
@@ -306,11 +794,13 @@ public final class SyscallService implements Actor
         }
     }
 
-    /** Pass a call to the process manager; when its queue is full the call waits, in order. */
-    private void forward(final ActorContext ctx, final long key)
+    /**
+     * Pass the current call to the process manager, its first argument replaced by {@code a0}
+     * (kill: the pid the checked capability names); when the queue is full the call waits, in order.
+     */
+    private void forward(final ActorContext ctx, final long key, final long a0)
     {
-        if (callCount == 0 && sendCall(ctx, key, trap.pid(), trap.number(), trap.a0(), trap.a1(), trap.a2(),
-            trap.a3(), trap.a4(), trap.a5()))
+        if (callCount == 0 && sendCall(ctx, key, cPid, cNumber, a0, cA1, cA2, cA3, cA4, cA5))
         {
             return;
         }
@@ -320,14 +810,14 @@ public final class SyscallService implements Actor
         }
         final int at = callCount * CALL_WORDS;
         calls[at] = key;
-        calls[at + 1] = trap.pid();
-        calls[at + 2] = trap.number();
-        calls[at + 3] = trap.a0();
-        calls[at + 4] = trap.a1();
-        calls[at + 5] = trap.a2();
-        calls[at + 6] = trap.a3();
-        calls[at + 7] = trap.a4();
-        calls[at + 8] = trap.a5();
+        calls[at + 1] = cPid;
+        calls[at + 2] = cNumber;
+        calls[at + 3] = a0;
+        calls[at + 4] = cA1;
+        calls[at + 5] = cA2;
+        calls[at + 6] = cA3;
+        calls[at + 7] = cA4;
+        calls[at + 8] = cA5;
         callCount++;
         waited++;
         arm(ctx);
@@ -447,6 +937,24 @@ public final class SyscallService implements Actor
     public long handled()
     {
         return handled;
+    }
+
+    /** @return calls refused by their capability check. */
+    public long refused()
+    {
+        return refused;
+    }
+
+    /** @return calls that waited for the capability authority (cache misses, derive, revoke, delete). */
+    public long parkedCalls()
+    {
+        return parkedCalls;
+    }
+
+    /** @return calls waiting for the capability authority now. */
+    public int parkedNow()
+    {
+        return parkCount;
     }
 
     /** @return traps passed on to the process manager. */

@@ -75,6 +75,7 @@ final class CapRig
         int rights;
         long badge;
         long epoch;
+        long[] tokens;
     }
 
     /** Records every reply by correlation id. */
@@ -85,6 +86,7 @@ final class CapRig
         final CapRevokeCompleteDecoder revokeComplete = new CapRevokeCompleteDecoder();
         final CapValidateReplyDecoder validateReply = new CapValidateReplyDecoder();
         final SpaceReplyDecoder spaceReply = new SpaceReplyDecoder();
+        final org.tessera.messages.cap.SpaceOpenedDecoder spaceOpened = new org.tessera.messages.cap.SpaceOpenedDecoder();
 
         public void onMessage(final Message m, final ActorContext ctx)
         {
@@ -123,6 +125,19 @@ final class CapRig
                 r.space = spaceReply.space();
                 r.key = spaceReply.key();
                 r.count = spaceReply.count();
+            }
+            else if (m.templateId() == org.tessera.messages.cap.SpaceOpenedDecoder.TEMPLATE_ID)
+            {
+                spaceOpened.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+                r.status = -spaceOpened.statusRaw();
+                r.space = spaceOpened.space();
+                r.key = spaceOpened.key();
+                final var tokens = spaceOpened.tokens();
+                r.tokens = new long[tokens.count()];
+                for (int i = 0; i < r.tokens.length; i++)
+                {
+                    r.tokens[i] = tokens.next().token();
+                }
             }
             replies.put(m.correlationId(), r);
         }
@@ -251,6 +266,20 @@ final class CapRig
     {
         final long c = nextCorrelation++;
         post(request(0, authorityOf(space), c, new SpaceCreateEncoder()).space(space));
+        return await(0, c);
+    }
+
+    /** SpaceOpen with {@code caps} initial capabilities: object i, badge 10 * i, the given type and rights. */
+    Reply openWith(final int space, final int caps, final int type, final int rights, final int flags)
+    {
+        final long c = nextCorrelation++;
+        final var open = request(0, authorityOf(space), c, new org.tessera.messages.cap.SpaceOpenEncoder()).space(space);
+        final var group = open.capsCount(caps);
+        for (int i = 0; i < caps; i++)
+        {
+            group.next().objectId(i).badge(10L * i).capType((short)type).rights(rights).flags((short)flags);
+        }
+        post(open);
         return await(0, c);
     }
 

@@ -18,6 +18,44 @@ class CapabilityAuthorityServiceTest
     static final int ALL = CapabilityToken.FLAGS_MASK;
 
     @Test
+    void shouldOpenASpaceWithItsInitialCapabilitiesInOneStep()
+    {
+        final CapRig rig = new CapRig(2, new int[] {0});
+        final Reply opened = rig.openWith(7, 4, CapabilityType.PROCESS, Rights.PROCESS_ALL, CapabilityToken.FLAG_DERIVABLE);
+        assertEquals(CapabilityError.OK, opened.status);
+        assertEquals(4, opened.tokens.length);
+        for (int i = 0; i < 4; i++)
+        {
+            final Reply v = rig.validate(7, opened.tokens[i], CapabilityType.PROCESS, Rights.PROCESS_SIGNAL);
+            assertEquals(CapabilityError.OK, v.status, "token " + i);
+            assertEquals(10L * i, v.badge, "badge of token " + i);
+            assertEquals(opened.key, CapabilityToken.key(opened.tokens[i]), "tokens carry the new key");
+        }
+        assertEquals(CapabilityStatus.SPACE_EXISTS, rig.openWith(7, 1, MEM, Rights.MEMORY_READ, 0).status);
+        // the initial capabilities are roots: a derived copy dies with its root
+        final Reply copy = rig.derive(7, opened.tokens[2], Rights.PROCESS_SIGNAL, 0);
+        assertEquals(CapabilityError.OK, copy.status);
+        assertEquals(2, rig.revoke(7, opened.tokens[2]).count);
+        assertEquals(CapabilityError.REVOKED, rig.validate(7, copy.token, CapabilityType.PROCESS, 0).status);
+    }
+
+    @Test
+    void shouldLeaveTheSpaceClosedWhenAnInitialCapabilityIsRefused()
+    {
+        final CapRig rig = new CapRig(1, new int[] {0});
+        // rights not valid for the type: the second create fails, so nothing may remain
+        assertEquals(CapabilityError.INVALID_RIGHTS,
+            rig.openWith(9, 2, CapabilityType.ENDPOINT, Rights.ENDPOINT_ALL << 4, 0).status);
+        assertEquals(CapabilityError.INVALID_TYPE,
+            rig.openWith(9, CapabilityAuthorityService.MAX_INITIAL_CAPS + 1, MEM, Rights.MEMORY_READ, 0).status,
+            "more than four initial capabilities");
+        assertEquals(CapabilityError.NO_SUCH_SPACE, rig.validate(9, 1, MEM, 0).status, "the space stayed closed");
+        final Reply ok = rig.openWith(9, 1, MEM, Rights.MEMORY_READ, 0);
+        assertEquals(CapabilityError.OK, ok.status, "and opens normally afterwards");
+        assertEquals(1, rig.authorities[0].pool().pageCount() - rig.authorities[0].pool().freeCount(), "one L2 page for the one open space");
+    }
+
+    @Test
     void shouldCreateDeriveAndValidateThroughMessages()
     {
         final CapRig rig = new CapRig(2, new int[] {0});

@@ -132,6 +132,7 @@ class GuestProgramsTest
         assertEquals(0, o.result().exitStatus(), "seed " + seed + "\n" + o.log());
         assertEquals(0, o.result().framesLeft(), "seed " + seed);
         assertEquals(0, o.result().accountingViolations(), "seed " + seed);
+        assertEquals(0, o.result().capabilitySpacesLeft(), "seed " + seed);
         assertTrue(o.created() > 10, "seed " + seed + " created " + o.created());
     }
 }
