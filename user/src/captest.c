@@ -175,11 +175,15 @@ int main(int argc, char **argv)
     long still = sys_wait4((pid_t)child, &status, 1 /* WNOHANG */, 0);
     long k2 = sys_kill((pid_t)(child + 1000), SIGKILL);
     tessera_cap_bind(CAP_CHILD, child, child_cap);
+    long only_signal = tessera_cap_derive(child_cap, CAP_PROCESS_SIGNAL, 0);
+    tessera_cap_bind(CAP_CHILD, child, only_signal);
+    long w1 = sys_wait4((pid_t)child, &status, 1 /* WNOHANG */, 0);
+    tessera_cap_bind(CAP_CHILD, child, child_cap);
     long k3 = sys_kill((pid_t)child, SIGKILL);
     long reaped = sys_wait4((pid_t)child, &status, 0, 0);
     long after = tessera_cap_get(CAP_CHILD, child);
-    report("kill without SIGNAL; kill of a stranger", 2, (k1 != -EPERM) + (k2 != -ESRCH),
-        child_cap > 0 && k1 == -EPERM && still == 0 && k2 == -ESRCH && k3 == 0 && reaped == child &&
+    report("kill without SIGNAL, wait without CONTROL", 3, (k1 != -EPERM) + (k2 != -ESRCH) + (w1 != -EPERM),
+        child_cap > 0 && k1 == -EPERM && still == 0 && k2 == -ESRCH && w1 == -EPERM && k3 == 0 && reaped == child &&
         WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && after == -ESRCH);
 
     /* 9. a token of another process */

@@ -9,7 +9,8 @@
 # Programs run from the user/ directory with the same argv ("bin/<name>.elf" as argv[0]) and
 # the same two environment variables in both modes, so their output can be compared byte for
 # byte. Only descriptor 1 is compared; descriptor 2 is shown when a check fails.
-# workers is left out: it uses Tessera's own spawn call, which qemu-riscv64 does not have.
+# workers and captest are left out: they use Tessera's own calls (spawn, capabilities), which
+# qemu-riscv64 does not have.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -264,11 +264,14 @@ public final class SyscallService implements Actor
         {
             nanosleep(ctx, key);
         }
-        else if (number == SyscallNumbers.EXIT || number == SyscallNumbers.EXIT_GROUP ||
-            number == SyscallNumbers.WAIT4)
+        else if (number == SyscallNumbers.EXIT || number == SyscallNumbers.EXIT_GROUP)
         {
-            // these act only on the caller itself and its own children's records
+            // ending oneself names no object (as zx_process_exit takes no handle)
             forward(ctx, key, cA0);
+        }
+        else if (number == SyscallNumbers.WAIT4)
+        {
+            wait4(ctx, slot, authorised);
         }
         else if (number == SyscallNumbers.BRK || number == SyscallNumbers.MMAP || number == SyscallNumbers.MUNMAP ||
             number == SyscallNumbers.MPROTECT)
@@ -349,6 +352,27 @@ public final class SyscallService implements Actor
             }
         }
         forward(ctx, cKey, badge);
+    }
+
+    /**
+     * wait4 for one child names it through the parent's capability for it (CONTROL, as
+     * waiting on a Zircon process handle needs a right); wait4 for any child reads only the
+     * caller's own records. A pid the caller holds no capability for goes on unchecked: the
+     * process manager answers {@code -ECHILD} unless it is a child whose capability could not
+     * be created.
+     */
+    private void wait4(final ActorContext ctx, final int slot, final boolean authorised)
+    {
+        if (!authorised && cA0 > 0 && cA0 < Pids.PID_LIMIT && handles.isOpen(slot, cPid))
+        {
+            final long token = handles.childToken(cPid, (int)cA0);
+            if (token != HandleTable.NONE &&
+                !authorise(ctx, slot, token, CapabilityType.PROCESS, Rights.PROCESS_CONTROL, Errno.EPERM))
+            {
+                return;
+            }
+        }
+        forward(ctx, cKey, cA0);
     }
 
     /**
