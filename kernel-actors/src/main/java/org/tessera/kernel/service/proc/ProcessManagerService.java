@@ -25,6 +25,7 @@ import org.tessera.kernel.service.syscall.SyscallNumbers;
 import org.tessera.messages.cap.CapCreateEncoder;
 import org.tessera.messages.cap.CapDeleteEncoder;
 import org.tessera.messages.cap.CapReplyDecoder;
+import org.tessera.messages.cap.CapRevokeCompleteDecoder;
 import org.tessera.messages.cap.SpaceDestroyEncoder;
 import org.tessera.messages.cap.SpaceOpenEncoder;
 import org.tessera.messages.cap.SpaceOpenedDecoder;
@@ -219,6 +220,10 @@ public final class ProcessManagerService implements Actor
     private final int[] deleteSpace = new int[CHILD_RECORDS];
     private final long[] deleteToken = new long[CHILD_RECORDS];
     private int deleteCount;
+    // deletes sent, until the shard answers (a BUSY answer sends them again)
+    private final long[] deleteWaitCorrelation = new long[CHILD_RECORDS];
+    private final int[] deleteWaitSpace = new int[CHILD_RECORDS];
+    private final long[] deleteWaitToken = new long[CHILD_RECORDS];
     // answers to CreateProcess waiting for room in the parent's shard's queue
     private final long[] answerTo = new long[Pids.SLOTS];
     private final long[] answerCorrelation = new long[Pids.SLOTS];
@@ -282,6 +287,7 @@ public final class ProcessManagerService implements Actor
     private final CapCreateEncoder capCreateEncoder = new CapCreateEncoder();
     private final CapReplyDecoder capReplyDecoder = new CapReplyDecoder();
     private final CapDeleteEncoder capDeleteEncoder = new CapDeleteEncoder();
+    private final CapRevokeCompleteDecoder revokeCompleteDecoder = new CapRevokeCompleteDecoder();
 
     // init (CPU 0 only): the program and its strings, handed over at boot
     private int initProgram = -1;
@@ -380,9 +386,9 @@ public final class ProcessManagerService implements Actor
                 case SpaceOpenedDecoder.TEMPLATE_ID -> onSpaceOpened(m, ctx);
                 case SpaceReplyDecoder.TEMPLATE_ID -> onSpaceClosed(m, ctx);
                 case CapReplyDecoder.TEMPLATE_ID -> onChildCap(m, ctx);
+                case CapRevokeCompleteDecoder.TEMPLATE_ID -> onChildCapDeleted(m, ctx);
                 default ->
                 {
-                    // CapRevokeComplete of a reaped child's capability: nothing waits for it
                 }
             }
             return;
@@ -1613,6 +1619,30 @@ public final class ProcessManagerService implements Actor
         }
     }
 
+    /** The shard answered the delete of a reaped child's capability; a BUSY shard gets it again. */
+    private void onChildCapDeleted(final Message m, final ActorContext ctx)
+    {
+        revokeCompleteDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final long correlation = m.correlationId();
+        for (int i = 0; i < CHILD_RECORDS; i++)
+        {
+            if (deleteWaitCorrelation[i] != 0 && deleteWaitCorrelation[i] == correlation)
+            {
+                deleteWaitCorrelation[i] = 0;
+                if (CapabilityStatus.toCode(revokeCompleteDecoder.statusRaw()) == CapabilityStatus.BUSY &&
+                    deleteCount < deleteToken.length)
+                {
+                    deleteSpace[deleteCount] = deleteWaitSpace[i];
+                    deleteToken[deleteCount] = deleteWaitToken[i];
+                    deleteCount++;
+                    deletesPending = true;
+                    armRetry(ctx);
+                }
+                return;
+            }
+        }
+    }
+
     /** A process's SpaceDestroy completed: every CPU dropped its capabilities; the slot may be reused. */
     private void onSpaceClosed(final Message m, final ActorContext ctx)
     {
@@ -1621,6 +1651,14 @@ public final class ProcessManagerService implements Actor
         {
             if (spaceState[i] == SPACE_CLOSING && spaceCorrelation[i] == correlation)
             {
+                spaceReplyDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+                if (CapabilityStatus.toCode(spaceReplyDecoder.statusRaw()) == CapabilityStatus.BUSY)
+                {
+                    // the shard had no free revocation session: the space is still open, ask again
+                    spaceState[i] = SPACE_CLOSE;
+                    armRetry(ctx);
+                    return;
+                }
                 spaceState[i] = SPACE_NONE;
                 if (shuttingDown)
                 {
@@ -1697,7 +1735,13 @@ public final class ProcessManagerService implements Actor
         int sent = 0;
         while (!blocked && sent < deleteCount)
         {
-            if (ctx.claim(shards.authorityOfSpace(deleteSpace[sent]), 0, capDeleteEncoder, 0) < 0)
+            int wait = -1;
+            for (int i = 0; i < CHILD_RECORDS && wait < 0; i++)
+            {
+                wait = deleteWaitCorrelation[i] == 0 ? i : -1;
+            }
+            final long correlation = ctx.nextCorrelationId();
+            if (wait < 0 || ctx.claim(shards.authorityOfSpace(deleteSpace[sent]), correlation, capDeleteEncoder, 0) < 0)
             {
                 blocked = true;
             }
@@ -1705,6 +1749,9 @@ public final class ProcessManagerService implements Actor
             {
                 capDeleteEncoder.space(deleteSpace[sent]).token(deleteToken[sent]);
                 ctx.commit();
+                deleteWaitCorrelation[wait] = correlation;
+                deleteWaitSpace[wait] = deleteSpace[sent];
+                deleteWaitToken[wait] = deleteToken[sent];
                 sent++;
             }
         }
