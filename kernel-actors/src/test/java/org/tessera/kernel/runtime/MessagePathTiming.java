@@ -1,0 +1,103 @@
+package org.tessera.kernel.runtime;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.tessera.kernel.userland.GuestPrograms;
+import org.tessera.kernel.userland.ProcessMachine;
+import org.tessera.kernel.userland.StreamConsole;
+
+/**
+ * A quick, repeatable measurement of the kernel's message path from guest code (not a test and
+ * not a benchmark of record: the figures of record come from {@code tests/benchmarks}). It runs
+ * the same one-CPU host-mode machines as {@code CpuBenchmark}: a {@code getpid} loop (trap,
+ * {@code SyscallTrap} to the syscall service, {@code SyscallResult} back, resume) and two
+ * processes yielding to each other, each with n iterations and with 1 iteration, and prints
+ * the net time per operation (the difference spread over n - 1 operations), the median of
+ * several rounds after a warm-up.
+ *
+ * <p>Run: {@code java -cp <kernel-actors test and main classes + deps>
+ * org.tessera.kernel.runtime.MessagePathTiming [syscalls] [yields] [rounds]}.
+ */
+public final class MessagePathTiming
+{
+    private static final ProcessMachine.Spec MACHINE = new ProcessMachine.Spec(1, 64L << 20, 1, 100_000);
+
+    private MessagePathTiming()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        final int syscalls = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        final int yields = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
+        final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+        // "syscall" or "yield" runs only that loop (for a profile of one path)
+        final String only = args.length > 3 ? args[3] : "";
+        final boolean doSyscall = !only.equals("yield");
+        final boolean doYield = !only.equals("syscall");
+        final byte[] getpidLoop = GuestPrograms.getpidLoop(syscalls);
+        final byte[] getpidOnce = GuestPrograms.getpidLoop(1);
+        final byte[] yieldPair = GuestPrograms.yieldPair("y", yields);
+        final byte[] yieldOnce = GuestPrograms.yieldPair("y", 1);
+        for (int i = 0; i < 3; i++)
+        {
+            if (doSyscall)
+            {
+                run(getpidLoop, "n");
+                run(getpidOnce, "n");
+            }
+            if (doYield)
+            {
+                run(yieldPair, "y");
+                run(yieldOnce, "y");
+            }
+        }
+        final double[] syscall = new double[rounds];
+        final double[] yield = new double[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            if (doSyscall)
+            {
+                final long loop = run(getpidLoop, "n");
+                final long once = run(getpidOnce, "n");
+                syscall[r] = (double)(loop - once) / (syscalls - 1);
+            }
+            if (doYield)
+            {
+                final long pair = run(yieldPair, "y");
+                final long pairOnce = run(yieldOnce, "y");
+                yield[r] = (double)(pair - pairOnce) / (2.0 * (yields - 1));
+            }
+        }
+        Arrays.sort(syscall);
+        Arrays.sort(yield);
+        System.out.printf("null_syscall_net   median %7.1f ns  min %7.1f ns  (%d rounds, n=%d)%n",
+            syscall[rounds / 2], syscall[0], rounds, syscalls);
+        System.out.printf("context_switch_net median %7.1f ns  min %7.1f ns  (%d rounds, n=%d)%n",
+            yield[rounds / 2], yield[0], rounds, yields);
+    }
+
+    private static long run(final byte[] elf, final String name)
+    {
+        final StringWriter log = new StringWriter();
+        final StreamConsole console = new StreamConsole(new ByteArrayOutputStream(), new ByteArrayOutputStream(),
+            new PrintWriter(log), false);
+        final List<byte[]> argv = List.of(name.getBytes(StandardCharsets.UTF_8));
+        try (ProcessMachine m = new ProcessMachine(MACHINE, List.of(name), List.of(elf), name, false, 1, null,
+            console, argv, List.of()))
+        {
+            final ProcessMachine.Result r = m.run(TimeUnit.MINUTES.toNanos(2));
+            if (!r.completed() || r.exitStatus() != 0 || r.framesLeft() != 0)
+            {
+                throw new IllegalStateException(name + " failed: " + r + " " + log);
+            }
+            return r.elapsedNanos();
+        }
+    }
+}
