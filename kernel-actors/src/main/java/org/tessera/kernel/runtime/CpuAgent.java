@@ -9,8 +9,6 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.sbe.MessageEncoderFlyweight;
 import org.tessera.lockfree.Inbox;
 import org.tessera.messages.runtime.EnvelopeEncoder;
@@ -44,7 +42,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     private final int cpuCount;
     private final String roleName;
     private final Inbox inbox;
-    private final OneToOneRingBuffer local;
+    private final LocalQueue local;
     private final Transport transport;
     private final Clock clock;
     private final TraceSink trace;
@@ -118,8 +116,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         this.cpuCount = cpuCount;
         this.roleName = "tessera-cpu";
         this.inbox = inbox;
-        this.local = new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(localCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.local = new LocalQueue(localCapacity);
         this.transport = transport;
         this.clock = clock;
         this.trace = trace;
@@ -477,6 +474,27 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     public int claim(
         final long destination, final long correlationId, final MessageEncoderFlyweight encoder, final int varLength)
     {
+        // Kept small so that the JIT inlines it into each sender, where the encoder's class is
+        // known: its identity and its wrap are then direct calls, not megamorphic interface
+        // calls (there is one encoder class per message type). The ring work stays out of line.
+        final int bodyOffset = claimRecord(destination, correlationId, encoder.sbeSchemaId(),
+            encoder.sbeTemplateId(), encoder.sbeBlockLength(), encoder.sbeSchemaVersion(), varLength);
+        if (bodyOffset >= 0)
+        {
+            encoder.wrap(claimBuffer, bodyOffset);
+        }
+        return bodyOffset;
+    }
+
+    private int claimRecord(
+        final long destination,
+        final long correlationId,
+        final int schemaId,
+        final int templateId,
+        final int blockLength,
+        final int version,
+        final int varLength)
+    {
         if (claimIndex != NO_CLAIM)
         {
             throw new IllegalStateException("a claim is already open: commit or abort it first");
@@ -486,9 +504,6 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         {
             return NO_SUCH_CPU;
         }
-        final int schemaId = encoder.sbeSchemaId();
-        final int templateId = encoder.sbeTemplateId();
-        final int blockLength = encoder.sbeBlockLength();
         final int length = MessageLayout.HEADER_LENGTH + blockLength + varLength;
         if (varLength < 0 || length > maxMessageLength)
         {
@@ -523,9 +538,8 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             .blockLength(blockLength)
             .templateId(templateId)
             .schemaId(schemaId)
-            .version(encoder.sbeSchemaVersion());
+            .version(version);
         final int bodyOffset = index + MessageLayout.HEADER_LENGTH;
-        encoder.wrap(buffer, bodyOffset);
         envelopeEncoder.wrap(buffer, bodyOffset).correlationId(correlationId).timestamp(now);
         // actorAddress composites are written whole: the packed long has their exact layout
         buffer.putLong(index + MessageLayout.SOURCE_OFFSET, currentActor, LITTLE_ENDIAN);

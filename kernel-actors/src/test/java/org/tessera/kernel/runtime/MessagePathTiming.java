@@ -3,6 +3,7 @@ package org.tessera.kernel.runtime;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -60,27 +61,50 @@ public final class MessagePathTiming
         }
         final double[] syscall = new double[rounds];
         final double[] yield = new double[rounds];
+        final double[] syscallCpu = new double[rounds];
+        final double[] yieldCpu = new double[rounds];
         for (int r = 0; r < rounds; r++)
         {
             if (doSyscall)
             {
+                long cpu = processCpuNanos();
                 final long loop = run(getpidLoop, "n");
+                final long loopCpu = processCpuNanos() - cpu;
+                cpu = processCpuNanos();
                 final long once = run(getpidOnce, "n");
+                final long onceCpu = processCpuNanos() - cpu;
                 syscall[r] = (double)(loop - once) / (syscalls - 1);
+                syscallCpu[r] = (double)(loopCpu - onceCpu) / (syscalls - 1);
             }
             if (doYield)
             {
+                long cpu = processCpuNanos();
                 final long pair = run(yieldPair, "y");
+                final long pairCpu = processCpuNanos() - cpu;
+                cpu = processCpuNanos();
                 final long pairOnce = run(yieldOnce, "y");
+                final long pairOnceCpu = processCpuNanos() - cpu;
                 yield[r] = (double)(pair - pairOnce) / (2.0 * (yields - 1));
+                yieldCpu[r] = (double)(pairCpu - pairOnceCpu) / (2.0 * (yields - 1));
             }
         }
         Arrays.sort(syscall);
         Arrays.sort(yield);
-        System.out.printf("null_syscall_net   median %7.1f ns  min %7.1f ns  (%d rounds, n=%d)%n",
-            syscall[rounds / 2], syscall[0], rounds, syscalls);
-        System.out.printf("context_switch_net median %7.1f ns  min %7.1f ns  (%d rounds, n=%d)%n",
-            yield[rounds / 2], yield[0], rounds, yields);
+        Arrays.sort(syscallCpu);
+        Arrays.sort(yieldCpu);
+        // wall time is what the benchmark reports; process CPU time (the CPU thread spins, the
+        // main thread sleeps) is steadier on a host shared with other work
+        System.out.printf("null_syscall_net   wall median %7.1f ns  min %7.1f ns | cpu median %7.1f ns  min %7.1f ns"
+            + "  (%d rounds, n=%d)%n", syscall[rounds / 2], syscall[0], syscallCpu[rounds / 2], syscallCpu[0],
+            rounds, syscalls);
+        System.out.printf("context_switch_net wall median %7.1f ns  min %7.1f ns | cpu median %7.1f ns  min %7.1f ns"
+            + "  (%d rounds, n=%d)%n", yield[rounds / 2], yield[0], yieldCpu[rounds / 2], yieldCpu[0], rounds, yields);
+    }
+
+    private static long processCpuNanos()
+    {
+        return ((com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
     }
 
     private static long run(final byte[] elf, final String name)
