@@ -330,11 +330,12 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             malformed++;
             return;
         }
-        final int blockLength = buffer.getShort(index + MessageLayout.BLOCK_LENGTH_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
-        final int templateId = buffer.getShort(index + MessageLayout.TEMPLATE_ID_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
-        final int schemaId = buffer.getShort(index + MessageLayout.SCHEMA_ID_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        // the SBE header in one load (blockLength | templateId | schemaId | version, 16 bits
+        // each, little-endian): its middle 32 bits are the record type id
+        final long header = buffer.getLong(index, LITTLE_ENDIAN);
+        final int blockLength = (int)header & 0xFFFF;
         final long destination = buffer.getLong(index + MessageLayout.DESTINATION_OFFSET, LITTLE_ENDIAN);
-        if (MessageLayout.msgTypeId(schemaId, templateId) != msgTypeId ||
+        if ((int)(header >>> 16) != msgTypeId ||
             blockLength < MessageLayout.ENVELOPE_LENGTH ||
             blockLength > length - MessageLayout.HEADER_LENGTH ||
             ActorAddress.cpu(destination) != cpu)
@@ -347,10 +348,10 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         m.buffer = buffer;
         m.recordOffset = index;
         m.length = length;
-        m.schemaId = schemaId;
-        m.templateId = templateId;
+        m.schemaId = (int)(header >>> 32) & 0xFFFF;
+        m.templateId = (int)(header >>> 16) & 0xFFFF;
         m.blockLength = blockLength;
-        m.version = buffer.getShort(index + MessageLayout.VERSION_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        m.version = (int)(header >>> 48);
         m.correlationId = buffer.getLong(index + MessageLayout.CORRELATION_ID_OFFSET, LITTLE_ENDIAN);
         m.source = buffer.getLong(index + MessageLayout.SOURCE_OFFSET, LITTLE_ENDIAN);
         m.destination = destination;
@@ -367,8 +368,9 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             onRuntimeMessage(m);
             return;
         }
-        if (service >= ServiceIds.MAX_SERVICES || instance < 0 || instance >= ServiceIds.MAX_INSTANCES ||
-            actors[slot(service, instance)] == null)
+        final Actor actor = service < ServiceIds.MAX_SERVICES && instance >= 0 &&
+            instance < ServiceIds.MAX_INSTANCES ? actors[slot(service, instance)] : null;
+        if (actor == null)
         {
             unknownDestination++;
             if (!m.is(ErrorReplyEncoder.SCHEMA_ID, ErrorReplyEncoder.TEMPLATE_ID))
@@ -388,7 +390,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         actorDigest[slot] = Digest.mix(Digest.mix(actorDigest[slot], buffer, index, length), now);
         record(msgTypeId, buffer, index, length);
         currentActor = destination;
-        actors[slot].onMessage(m, this);
+        actor.onMessage(m, this);
         currentActor = ActorAddress.NONE;
         if (claimIndex != NO_CLAIM)
         {
@@ -534,16 +536,14 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             }
             return BACK_PRESSURED;
         }
-        headerEncoder.wrap(buffer, index)
-            .blockLength(blockLength)
-            .templateId(templateId)
-            .schemaId(schemaId)
-            .version(version);
-        final int bodyOffset = index + MessageLayout.HEADER_LENGTH;
-        envelopeEncoder.wrap(buffer, bodyOffset).correlationId(correlationId).timestamp(now);
-        // actorAddress composites are written whole: the packed long has their exact layout
+        // the SBE header and the envelope as whole words, the bytes their generated encoders
+        // write (MessageLayout): actorAddress composites have the packed long's exact layout
+        buffer.putLong(index, MessageLayout.header(blockLength, templateId, schemaId, version), LITTLE_ENDIAN);
+        buffer.putLong(index + MessageLayout.CORRELATION_ID_OFFSET, correlationId, LITTLE_ENDIAN);
         buffer.putLong(index + MessageLayout.SOURCE_OFFSET, currentActor, LITTLE_ENDIAN);
         buffer.putLong(index + MessageLayout.DESTINATION_OFFSET, destination, LITTLE_ENDIAN);
+        buffer.putLong(index + MessageLayout.TIMESTAMP_OFFSET, now, LITTLE_ENDIAN);
+        final int bodyOffset = index + MessageLayout.HEADER_LENGTH;
         claimBuffer = buffer;
         claimIndex = index;
         return bodyOffset;
