@@ -2,6 +2,7 @@ package org.tessera.kernel.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
 import java.util.HashSet;
@@ -106,5 +107,32 @@ class DigestTest
             assertEquals(true, seen.add(Digest.mix(Digest.SEED, zeros, 0, length)), "zeros of length " + length);
         }
         assertNotEquals(Digest.mix(1, zeros, 0, 64), Digest.mix(2, zeros, 0, 64));
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void shouldGiveTheSameDigestOnHeapAndOffHeap(final long seed)
+    {
+        final Random random = new Random(seed);
+        final UnsafeBuffer direct = randomBuffer(random, 300);
+        final byte[] bytes = new byte[300];
+        direct.getBytes(0, bytes);
+        final UnsafeBuffer heap = new UnsafeBuffer(bytes);
+        for (int length = 0; length <= 200; length++)
+        {
+            final int at = random.nextInt(100);
+            assertEquals(Digest.mix(3, direct, at, length), Digest.mix(3, heap, at, length),
+                "seed " + seed + ": " + length + " bytes at " + at);
+        }
+    }
+
+    @Test
+    void shouldRefuseARangeOutsideTheBuffer()
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+        assertThrows(IndexOutOfBoundsException.class, () -> Digest.mix(1, b, 60, 8));
+        assertThrows(IndexOutOfBoundsException.class, () -> Digest.mix(1, b, -8, 8));
+        assertThrows(IndexOutOfBoundsException.class, () -> Digest.mix(1, b, 0, 65));
+        assertEquals(Digest.mix(1, b, 0, 64), Digest.mix(1, b, 0, 64));
     }
 }
