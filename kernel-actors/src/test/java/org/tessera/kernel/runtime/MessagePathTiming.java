@@ -9,9 +9,19 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.tessera.arch.spi.PhysicalMemory;
+import org.tessera.kernel.service.frame.FrameAllocatorService;
+import org.tessera.kernel.service.frame.MemoryDescription;
+import org.tessera.kernel.service.memory.MemoryServices;
 import org.tessera.kernel.userland.GuestPrograms;
 import org.tessera.kernel.userland.ProcessMachine;
 import org.tessera.kernel.userland.StreamConsole;
+import org.tessera.lockfree.Inbox;
+import org.tessera.messages.memory.FrameAllocReplyDecoder;
+import org.tessera.messages.memory.FrameAllocRequestEncoder;
+import org.tessera.messages.memory.FrameFreeReplyDecoder;
+import org.tessera.messages.memory.FrameFreeRequestEncoder;
+import org.tessera.messages.memory.ZoneClass;
 
 /**
  * A quick, repeatable measurement of the kernel's message path from guest code (not a test and
@@ -23,7 +33,7 @@ import org.tessera.kernel.userland.StreamConsole;
  * several rounds after a warm-up.
  *
  * <p>Run: {@code java -cp <kernel-actors test and main classes + deps>
- * org.tessera.kernel.runtime.MessagePathTiming [syscalls] [yields] [rounds]}.
+ * org.tessera.kernel.runtime.MessagePathTiming [syscalls] [yields] [rounds] [syscall|yield|frame]}.
  */
 public final class MessagePathTiming
 {
@@ -38,7 +48,8 @@ public final class MessagePathTiming
         final int syscalls = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         final int yields = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
         final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
-        // "syscall" or "yield" runs only that loop (for a profile of one path)
+        // "syscall" or "yield" runs only that loop (for a profile of one path); "frame" runs
+        // frame alloc/free in place instead
         final String only = args.length > 3 ? args[3] : "";
         final boolean doSyscall = !only.equals("yield");
         final boolean doYield = !only.equals("syscall");
@@ -46,6 +57,11 @@ public final class MessagePathTiming
         final byte[] getpidOnce = GuestPrograms.getpidLoop(1);
         final byte[] yieldPair = GuestPrograms.yieldPair("y", yields);
         final byte[] yieldOnce = GuestPrograms.yieldPair("y", 1);
+        if (only.equals("frame"))
+        {
+            frameAllocFree(rounds);
+            return;
+        }
         for (int i = 0; i < 3; i++)
         {
             if (doSyscall)
@@ -99,6 +115,91 @@ public final class MessagePathTiming
             rounds, syscalls);
         System.out.printf("context_switch_net wall median %7.1f ns  min %7.1f ns | cpu median %7.1f ns  min %7.1f ns"
             + "  (%d rounds, n=%d)%n", yield[rounds / 2], yield[0], yieldCpu[rounds / 2], yieldCpu[0], rounds, yields);
+    }
+
+    /** Allocates one frame, frees it, and allocates again as soon as each reply is in. */
+    private static final class FrameRequester implements Actor
+    {
+        private final long service;
+        private final FrameAllocRequestEncoder alloc = new FrameAllocRequestEncoder();
+        private final FrameFreeRequestEncoder free = new FrameFreeRequestEncoder();
+        private final FrameAllocReplyDecoder allocReply = new FrameAllocReplyDecoder();
+        long completed;
+
+        FrameRequester(final long service)
+        {
+            this.service = service;
+        }
+
+        public void onMessage(final Message m, final ActorContext ctx)
+        {
+            if (m.is(FrameAllocReplyDecoder.SCHEMA_ID, FrameAllocReplyDecoder.TEMPLATE_ID))
+            {
+                allocReply.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+                if (allocReply.statusRaw() != 0 || ctx.claim(m.source(), ctx.nextCorrelationId(), free, 0) < 0)
+                {
+                    throw new IllegalStateException("frame allocation or its free failed");
+                }
+                free.physicalAddress(allocReply.physicalAddress()).count(1).ownerId(77);
+                ctx.commit();
+                return;
+            }
+            if (m.is(FrameFreeReplyDecoder.SCHEMA_ID, FrameFreeReplyDecoder.TEMPLATE_ID))
+            {
+                completed++;
+            }
+            if (ctx.claim(service, ctx.nextCorrelationId(), alloc, 0) < 0)
+            {
+                throw new IllegalStateException("back-pressured with one request in flight");
+            }
+            alloc.count(1).zoneClass(ZoneClass.NORMAL).ownerId(77).nodeHint(FrameAllocatorService.NODE_ANY);
+            ctx.commit();
+        }
+    }
+
+    /**
+     * Frame alloc/free handled in place (four messages through the local queue per operation),
+     * the benchmark thread running the CPU loop with drain limits of one operation per cycle,
+     * as the memory benchmark does.
+     */
+    private static void frameAllocFree(final int rounds)
+    {
+        final Inbox[] inboxes = {new Inbox(64 * 1024)};
+        final CpuAgent cpu = new CpuAgent(0, 1, inboxes[0], 64 * 1024, new InboxTransport(inboxes),
+            System::nanoTime, null, 1, 64);
+        final MemoryDescription description = MemoryDescription.singleNode(64L << 20, new long[]{0},
+            new long[]{1L << 20}, 0);
+        final PhysicalMemory memory = new PhysicalMemory(description.totalSize());
+        try
+        {
+            final MemoryServices services = MemoryServices.install(new CpuAgent[]{cpu}, memory, description);
+            final FrameRequester requester = new FrameRequester(services.frameServiceAddress(0));
+            cpu.register(ServiceIds.FIRST_USER_SERVICE, 0, requester);
+            cpu.injectStart(ActorAddress.of(0, ServiceIds.FIRST_USER_SERVICE, 0), 0);
+            cpu.drainLimits(4, 4, 4);
+            final int ops = 2_000_000;
+            final double[] perOp = new double[rounds];
+            for (int r = -3; r < rounds; r++)
+            {
+                final long before = requester.completed;
+                final long start = System.nanoTime();
+                while (requester.completed - before < ops)
+                {
+                    cpu.doWork();
+                }
+                if (r >= 0)
+                {
+                    perOp[r] = (double)(System.nanoTime() - start) / ops;
+                }
+            }
+            Arrays.sort(perOp);
+            System.out.printf("frame_alloc_free in place median %7.1f ns  min %7.1f ns  (%d rounds, %d ops)%n",
+                perOp[rounds / 2], perOp[0], rounds, ops);
+        }
+        finally
+        {
+            memory.close();
+        }
     }
 
     private static long processCpuNanos()
