@@ -21,8 +21,8 @@ import org.tessera.messages.runtime.TimerFiredEncoder;
 
 /**
  * The per-CPU loop: owns the CPU's actors, its inbox (cross-CPU messages), its local queue
- * (same-CPU messages, dispatched in place without any cross-thread synchronisation) and its
- * timers. {@link #doWork()} reads the clock once, fires due timers, then drains the local
+ * (same-CPU messages, a {@link LocalQueue} read by this loop later in the same or the next
+ * cycle, without any cross-thread synchronisation) and its timers. {@link #doWork()} reads the clock once, fires due timers, then drains the local
  * queue and the inbox, each up to a limit, and returns how much it did.
  *
  * <p>The same loop runs on its own pinned thread in host mode and is stepped by the simulator
