@@ -179,8 +179,12 @@ public final class MessagePathTiming
             cpu.drainLimits(4, 4, 4);
             final int ops = 2_000_000;
             final double[] perOp = new double[rounds];
+            final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+            long allocated = 0;
             for (int r = -3; r < rounds; r++)
             {
+                final long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
                 final long before = requester.completed;
                 final long start = System.nanoTime();
                 while (requester.completed - before < ops)
@@ -190,11 +194,12 @@ public final class MessagePathTiming
                 if (r >= 0)
                 {
                     perOp[r] = (double)(System.nanoTime() - start) / ops;
+                    allocated += threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
                 }
             }
             Arrays.sort(perOp);
-            System.out.printf("frame_alloc_free in place median %7.1f ns  min %7.1f ns  (%d rounds, %d ops)%n",
-                perOp[rounds / 2], perOp[0], rounds, ops);
+            System.out.printf("frame_alloc_free in place median %7.1f ns  min %7.1f ns  (%d rounds, %d ops)"
+                + "  allocated %d bytes in the loop%n", perOp[rounds / 2], perOp[0], rounds, ops, allocated);
         }
         finally
         {
