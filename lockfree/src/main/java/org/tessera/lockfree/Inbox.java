@@ -173,6 +173,13 @@ public final class Inbox
      */
     public int drain(final MessageHandler handler, final int limit)
     {
+        // The CPU loop drains its inbox every cycle, mostly finding it empty: when the record at
+        // the head is not committed (length <= 0, padding included as committed), both reads
+        // below would stop there without reading anything, so one acquire load decides.
+        if (ringBuffer.getIntVolatile((int)ring.consumerPosition() & (capacity - 1)) <= 0)
+        {
+            return 0;
+        }
         // Agrona reads one contiguous block per call, stopping at the end of the buffer, so a
         // second read picks up records that wrapped to the start.
         int drained = ring.read(handler, limit);

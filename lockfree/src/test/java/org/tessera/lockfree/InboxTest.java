@@ -183,6 +183,33 @@ class InboxTest
     }
 
     @Test
+    void shouldDrainPastAnAbortedClaimAndPaddingAtTheHead()
+    {
+        final Inbox inbox = new Inbox(128);
+        final Collector collector = new Collector();
+
+        // an aborted claim at the head is committed padding: the drain goes past it
+        final int aborted = inbox.tryClaim(9, 8);
+        inbox.abort(aborted);
+        send(inbox, 1, payload(1, 8));
+        assertEquals(1, inbox.drain(collector, 10));
+        assertEquals(1, collector.received.get(0).msgTypeId());
+
+        // five 16-byte records leave the head 16 bytes before the end; a 24-byte record does
+        // not fit there, so the end is padded and the record goes to the start: the padding
+        // is at the head
+        for (int i = 0; i < 5; i++)
+        {
+            send(inbox, 2, payload(i, 8));
+        }
+        assertEquals(5, inbox.drain(collector, 10));
+        send(inbox, 3, payload(3, 16));
+        assertEquals(1, inbox.drain(collector, 10), "the record after the padding at the head");
+        assertEquals(3, collector.received.get(6).msgTypeId());
+        assertTrue(inbox.isEmpty());
+    }
+
+    @Test
     void shouldSkipAbortedRecords()
     {
         final Inbox inbox = new Inbox(1024);

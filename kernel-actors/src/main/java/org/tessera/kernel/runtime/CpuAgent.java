@@ -9,8 +9,6 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.sbe.MessageEncoderFlyweight;
 import org.tessera.lockfree.Inbox;
 import org.tessera.messages.runtime.EnvelopeEncoder;
@@ -23,8 +21,8 @@ import org.tessera.messages.runtime.TimerFiredEncoder;
 
 /**
  * The per-CPU loop: owns the CPU's actors, its inbox (cross-CPU messages), its local queue
- * (same-CPU messages, dispatched in place without any cross-thread synchronisation) and its
- * timers. {@link #doWork()} reads the clock once, fires due timers, then drains the local
+ * (same-CPU messages, a {@link LocalQueue} read by this loop later in the same or the next
+ * cycle, without any cross-thread synchronisation) and its timers. {@link #doWork()} reads the clock once, fires due timers, then drains the local
  * queue and the inbox, each up to a limit, and returns how much it did.
  *
  * <p>The same loop runs on its own pinned thread in host mode and is stepped by the simulator
@@ -44,7 +42,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     private final int cpuCount;
     private final String roleName;
     private final Inbox inbox;
-    private final OneToOneRingBuffer local;
+    private final LocalQueue local;
     private final Transport transport;
     private final Clock clock;
     private final TraceSink trace;
@@ -118,8 +116,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         this.cpuCount = cpuCount;
         this.roleName = "tessera-cpu";
         this.inbox = inbox;
-        this.local = new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(localCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.local = new LocalQueue(localCapacity);
         this.transport = transport;
         this.clock = clock;
         this.trace = trace;
@@ -333,11 +330,12 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             malformed++;
             return;
         }
-        final int blockLength = buffer.getShort(index + MessageLayout.BLOCK_LENGTH_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
-        final int templateId = buffer.getShort(index + MessageLayout.TEMPLATE_ID_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
-        final int schemaId = buffer.getShort(index + MessageLayout.SCHEMA_ID_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        // the SBE header in one load (blockLength | templateId | schemaId | version, 16 bits
+        // each, little-endian): its middle 32 bits are the record type id
+        final long header = buffer.getLong(index, LITTLE_ENDIAN);
+        final int blockLength = (int)header & 0xFFFF;
         final long destination = buffer.getLong(index + MessageLayout.DESTINATION_OFFSET, LITTLE_ENDIAN);
-        if (MessageLayout.msgTypeId(schemaId, templateId) != msgTypeId ||
+        if ((int)(header >>> 16) != msgTypeId ||
             blockLength < MessageLayout.ENVELOPE_LENGTH ||
             blockLength > length - MessageLayout.HEADER_LENGTH ||
             ActorAddress.cpu(destination) != cpu)
@@ -350,10 +348,10 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         m.buffer = buffer;
         m.recordOffset = index;
         m.length = length;
-        m.schemaId = schemaId;
-        m.templateId = templateId;
+        m.schemaId = (int)(header >>> 32) & 0xFFFF;
+        m.templateId = (int)(header >>> 16) & 0xFFFF;
         m.blockLength = blockLength;
-        m.version = buffer.getShort(index + MessageLayout.VERSION_OFFSET, LITTLE_ENDIAN) & 0xFFFF;
+        m.version = (int)(header >>> 48);
         m.correlationId = buffer.getLong(index + MessageLayout.CORRELATION_ID_OFFSET, LITTLE_ENDIAN);
         m.source = buffer.getLong(index + MessageLayout.SOURCE_OFFSET, LITTLE_ENDIAN);
         m.destination = destination;
@@ -370,8 +368,9 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             onRuntimeMessage(m);
             return;
         }
-        if (service >= ServiceIds.MAX_SERVICES || instance < 0 || instance >= ServiceIds.MAX_INSTANCES ||
-            actors[slot(service, instance)] == null)
+        final Actor actor = service < ServiceIds.MAX_SERVICES && instance >= 0 &&
+            instance < ServiceIds.MAX_INSTANCES ? actors[slot(service, instance)] : null;
+        if (actor == null)
         {
             unknownDestination++;
             if (!m.is(ErrorReplyEncoder.SCHEMA_ID, ErrorReplyEncoder.TEMPLATE_ID))
@@ -391,7 +390,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         actorDigest[slot] = Digest.mix(Digest.mix(actorDigest[slot], buffer, index, length), now);
         record(msgTypeId, buffer, index, length);
         currentActor = destination;
-        actors[slot].onMessage(m, this);
+        actor.onMessage(m, this);
         currentActor = ActorAddress.NONE;
         if (claimIndex != NO_CLAIM)
         {
@@ -477,6 +476,27 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     public int claim(
         final long destination, final long correlationId, final MessageEncoderFlyweight encoder, final int varLength)
     {
+        // Kept small so that the JIT inlines it into each sender, where the encoder's class is
+        // known: its identity and its wrap are then direct calls, not megamorphic interface
+        // calls (there is one encoder class per message type). The ring work stays out of line.
+        final int bodyOffset = claimRecord(destination, correlationId, encoder.sbeSchemaId(),
+            encoder.sbeTemplateId(), encoder.sbeBlockLength(), encoder.sbeSchemaVersion(), varLength);
+        if (bodyOffset >= 0)
+        {
+            encoder.wrap(claimBuffer, bodyOffset);
+        }
+        return bodyOffset;
+    }
+
+    private int claimRecord(
+        final long destination,
+        final long correlationId,
+        final int schemaId,
+        final int templateId,
+        final int blockLength,
+        final int version,
+        final int varLength)
+    {
         if (claimIndex != NO_CLAIM)
         {
             throw new IllegalStateException("a claim is already open: commit or abort it first");
@@ -486,9 +506,6 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         {
             return NO_SUCH_CPU;
         }
-        final int schemaId = encoder.sbeSchemaId();
-        final int templateId = encoder.sbeTemplateId();
-        final int blockLength = encoder.sbeBlockLength();
         final int length = MessageLayout.HEADER_LENGTH + blockLength + varLength;
         if (varLength < 0 || length > maxMessageLength)
         {
@@ -519,17 +536,14 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             }
             return BACK_PRESSURED;
         }
-        headerEncoder.wrap(buffer, index)
-            .blockLength(blockLength)
-            .templateId(templateId)
-            .schemaId(schemaId)
-            .version(encoder.sbeSchemaVersion());
-        final int bodyOffset = index + MessageLayout.HEADER_LENGTH;
-        encoder.wrap(buffer, bodyOffset);
-        envelopeEncoder.wrap(buffer, bodyOffset).correlationId(correlationId).timestamp(now);
-        // actorAddress composites are written whole: the packed long has their exact layout
+        // the SBE header and the envelope as whole words, the bytes their generated encoders
+        // write (MessageLayout): actorAddress composites have the packed long's exact layout
+        buffer.putLong(index, MessageLayout.header(blockLength, templateId, schemaId, version), LITTLE_ENDIAN);
+        buffer.putLong(index + MessageLayout.CORRELATION_ID_OFFSET, correlationId, LITTLE_ENDIAN);
         buffer.putLong(index + MessageLayout.SOURCE_OFFSET, currentActor, LITTLE_ENDIAN);
         buffer.putLong(index + MessageLayout.DESTINATION_OFFSET, destination, LITTLE_ENDIAN);
+        buffer.putLong(index + MessageLayout.TIMESTAMP_OFFSET, now, LITTLE_ENDIAN);
+        final int bodyOffset = index + MessageLayout.HEADER_LENGTH;
         claimBuffer = buffer;
         claimIndex = index;
         return bodyOffset;

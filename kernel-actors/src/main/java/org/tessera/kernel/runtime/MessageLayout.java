@@ -38,4 +38,14 @@ public final class MessageLayout
     {
         return (schemaId << 16) | templateId;
     }
+
+    /**
+     * @return the 8-byte SBE message header as one little-endian word: what the generated
+     * header encoder writes field by field, written (and read) in one access.
+     */
+    public static long header(final int blockLength, final int templateId, final int schemaId, final int version)
+    {
+        return (blockLength & 0xFFFFL) | (templateId & 0xFFFFL) << 16 | (schemaId & 0xFFFFL) << 32 |
+            (version & 0xFFFFL) << 48;
+    }
 }

@@ -159,6 +159,40 @@ class CpuAgentTest
     }
 
     @Test
+    void shouldReportLocalQueueBackPressureToTheSenderAndLoseNothing()
+    {
+        final CpuAgent[] cpus = machine(4096);
+        final TestActor a = new TestActor();
+        final List<Long> pings = new ArrayList<>();
+        final PingRequestDecoder decoder = new PingRequestDecoder();
+        // a sink: it takes the pings without answering, so only the sender fills the queue
+        a.peer = cpus[0].register(SVC, 1, (m, ctx) ->
+        {
+            decoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+            pings.add(decoder.value());
+        });
+        a.pings = 1000;
+        cpus[0].injectStart(cpus[0].register(SVC, 0, a), 0);
+        cpus[0].drainLimits(1, 1, 1);
+        cpus[0].doWork();
+        assertEquals(ActorContext.BACK_PRESSURED, a.sendResult, "the 4 KiB local queue pushes back");
+        final long sent = cpus[0].sentLocal() - 1;
+        assertTrue(sent > 0 && sent < 1000, "some pings fit, then the local queue pushed back: " + sent);
+        assertEquals(1, cpus[0].backPressured());
+        assertEquals(0, cpus[0].inbox().claims(), "same-CPU messages never touch the inbox");
+        while (cpus[0].doWork() > 0)
+        {
+            time += 10;
+        }
+        assertEquals(sent, pings.size(), "every committed ping is delivered, one a cycle");
+        for (int i = 0; i < pings.size(); i++)
+        {
+            assertEquals(100 + i, pings.get(i), "in the order sent");
+        }
+        assertTrue(cpus[0].queuesEmpty());
+    }
+
+    @Test
     void shouldAnswerAnUnknownDestinationWithAnError()
     {
         final CpuAgent[] cpus = machine(4096);

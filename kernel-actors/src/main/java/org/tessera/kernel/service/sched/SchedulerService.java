@@ -292,7 +292,13 @@ public final class SchedulerService implements Actor, UserExecution
 
     private void enqueue(final int t)
     {
-        queue[(queueHead + queueCount) % capacity] = t;
+        // a compare instead of a remainder: this runs on every trap result and every switch
+        int at = queueHead + queueCount;
+        if (at >= capacity)
+        {
+            at -= capacity;
+        }
+        queue[at] = t;
         queueCount++;
     }
 
@@ -316,7 +322,7 @@ public final class SchedulerService implements Actor, UserExecution
                 return 0;
             }
             current = queue[queueHead];
-            queueHead = (queueHead + 1) % capacity;
+            queueHead = queueHead + 1 == capacity ? 0 : queueHead + 1;
             queueCount--;
             quantumLeft = tick;
             switches++;
