@@ -22,6 +22,7 @@ import org.tessera.kernel.service.syscall.Errno;
 import org.tessera.kernel.service.syscall.GuestAccess;
 import org.tessera.kernel.service.syscall.HandleTable;
 import org.tessera.kernel.service.syscall.SyscallNumbers;
+import org.tessera.kernel.service.vm.VmProxy;
 import org.tessera.kernel.service.vm.VmService;
 import org.tessera.messages.cap.CapCreateEncoder;
 import org.tessera.messages.cap.CapDeleteEncoder;
@@ -61,20 +62,13 @@ import org.tessera.messages.runtime.ShutdownEncoder;
 import org.tessera.messages.runtime.StartDecoder;
 import org.tessera.messages.runtime.TimerFiredDecoder;
 import org.tessera.messages.vm.AccessKind;
-import org.tessera.messages.vm.AddressSpaceCreateEncoder;
 import org.tessera.messages.vm.AddressSpaceCreateReplyDecoder;
-import org.tessera.messages.vm.AddressSpaceDestroyEncoder;
 import org.tessera.messages.vm.AddressSpaceDestroyReplyDecoder;
 import org.tessera.messages.vm.FaultResult;
-import org.tessera.messages.vm.ImageSource;
-import org.tessera.messages.vm.PageFaultEncoder;
 import org.tessera.messages.vm.PageFaultReplyDecoder;
-import org.tessera.messages.vm.ProtectEncoder;
 import org.tessera.messages.vm.ProtectReplyDecoder;
 import org.tessera.messages.vm.RegionKind;
-import org.tessera.messages.vm.RegionMapEncoder;
 import org.tessera.messages.vm.RegionMapReplyDecoder;
-import org.tessera.messages.vm.UnmapEncoder;
 import org.tessera.messages.vm.UnmapReplyDecoder;
 import org.tessera.messages.vm.VmStatus;
 import org.tessera.subset.Boot;
@@ -168,10 +162,8 @@ public final class ProcessManagerService implements Actor
     /** Bytes kept per slot for a spawn's name, argv and environment while its memory is mapped. */
     private static final int TEXT_BYTES = MAX_SPAWN_STRINGS + 16;
     private static final int VM_NONE = 0;
-    /** AddressSpaceCreate sent. */
+    /** AddressSpaceBuild sent. */
     private static final int VM_CREATING = 1;
-    /** The creation's RegionMaps sent, not all answered. */
-    private static final int VM_MAPPING = 2;
     private static final int VM_LIVE = 3;
     /** AddressSpaceDestroy to send (the VM's queue was full, or it was busy). */
     private static final int VM_DESTROY = 4;
@@ -220,7 +212,7 @@ public final class ProcessManagerService implements Actor
     private final int cpuCount;
     private final PhysicalMemory memory;
     private final PageTableFormat format;
-    private final long vmAddress;
+    private final VmProxy vm;
     private final long partitionFrames;
     private final ProgramTable programs;
     private final GuestAccess guest;
@@ -272,15 +264,15 @@ public final class ProcessManagerService implements Actor
     private final int[] createEnvc = new int[Pids.SLOTS];
     private final int[] createTextLength = new int[Pids.SLOTS];
     private final boolean[] createFromInit = new boolean[Pids.SLOTS];
-    private final int[] mapsUnanswered = new int[Pids.SLOTS];
-    private final int[] createError = new int[Pids.SLOTS];
     private final byte[] texts = new byte[Pids.SLOTS * TEXT_BYTES];
     private final UnsafeBuffer slotText = new UnsafeBuffer(0, 0);
-    // the page-granular parts of the loadable segments (two segments sharing a page share a part)
+    // a new address space's regions: the page-granular parts of the loadable segments (two
+    // segments sharing a page share a part), then the stack's top pages and its reserve
     private final long[] points = new long[2 * MAX_LOADS];
-    private final long[] partStart = new long[2 * MAX_LOADS];
-    private final long[] partEnd = new long[2 * MAX_LOADS];
-    private final int[] partProtection = new int[2 * MAX_LOADS];
+    private final long[] regionStart = new long[2 * MAX_LOADS + 2];
+    private final long[] regionLength = new long[2 * MAX_LOADS + 2];
+    private final int[] regionProtection = new int[2 * MAX_LOADS + 2];
+    private final boolean[] regionEager = new boolean[2 * MAX_LOADS + 2];
     // the memory call or page fault of a slot waiting for the VM's answer
     private final int[] callKind = new int[Pids.SLOTS];
     private final long[] callKey = new long[Pids.SLOTS];
@@ -365,17 +357,11 @@ public final class ProcessManagerService implements Actor
     private final CapCreateEncoder capCreateEncoder = new CapCreateEncoder();
     private final CapReplyDecoder capReplyDecoder = new CapReplyDecoder();
     private final CapDeleteEncoder capDeleteEncoder = new CapDeleteEncoder();
-    private final AddressSpaceCreateEncoder vmCreateEncoder = new AddressSpaceCreateEncoder();
     private final AddressSpaceCreateReplyDecoder vmCreatedDecoder = new AddressSpaceCreateReplyDecoder();
-    private final AddressSpaceDestroyEncoder vmDestroyEncoder = new AddressSpaceDestroyEncoder();
     private final AddressSpaceDestroyReplyDecoder vmDestroyedDecoder = new AddressSpaceDestroyReplyDecoder();
-    private final RegionMapEncoder vmMapEncoder = new RegionMapEncoder();
     private final RegionMapReplyDecoder vmMappedDecoder = new RegionMapReplyDecoder();
-    private final UnmapEncoder vmUnmapEncoder = new UnmapEncoder();
     private final UnmapReplyDecoder vmUnmappedDecoder = new UnmapReplyDecoder();
-    private final ProtectEncoder vmProtectEncoder = new ProtectEncoder();
     private final ProtectReplyDecoder vmProtectedDecoder = new ProtectReplyDecoder();
-    private final PageFaultEncoder vmFaultEncoder = new PageFaultEncoder();
     private final PageFaultReplyDecoder vmFaultDecoder = new PageFaultReplyDecoder();
 
     // init (CPU 0 only): the program and its strings, handed over at boot
@@ -422,7 +408,7 @@ public final class ProcessManagerService implements Actor
         this.memory = memory;
         this.format = format;
         this.partitionFrames = partitionFrames;
-        this.vmAddress = VmService.processAddress(cpu);
+        this.vm = new VmProxy(VmService.processAddress(cpu));
         this.programs = programs;
         this.guest = new GuestAccess(format, memory);
         this.schedAddress = ActorAddress.of(cpu, ServiceIds.SCHED, 0);
@@ -612,9 +598,9 @@ public final class ProcessManagerService implements Actor
     }
 
     /**
-     * Start building a process: its address space is asked of this CPU's VM service, then mapped
-     * ({@link #onVmCreated}), loaded ({@link #mapped}) and given its capability space
-     * ({@link #onSpaceOpened}) before its main thread is queued.
+     * Start building a process: its address space, segments and stack mapped, is asked of this
+     * CPU's VM service in one request; then the program is loaded into it ({@link #loaded}) and
+     * its capability space opened ({@link #onSpaceOpened}) before its main thread is queued.
      *
      * @return its pid, or a negative errno.
      */
@@ -649,7 +635,8 @@ public final class ProcessManagerService implements Actor
         createFromInit[slot] = fromInit;
         createTextLength[slot] = stringsLength;
         final long bias = elf.type() == ElfImage.ET_DYN ? PIE_BASE : 0;
-        if (segmentParts(bias) < 0)
+        final int parts = segmentParts(bias);
+        if (parts < 0)
         {
             return -Errno.ENOEXEC;
         }
@@ -658,12 +645,18 @@ public final class ProcessManagerService implements Actor
         {
             return (int)low;
         }
+        // one request builds the whole space: every part eager (its file bytes are copied in
+        // next), the stack's top pages eager (the initial stack is written into them), the rest of
+        // its reserve on demand (growing the stack is a page fault the VM resolves)
+        final long reserve = STACK_TOP - STACK_MAX;
+        region(parts, low, STACK_TOP - low, USER_RW, true);
+        region(parts + 1, reserve, low - reserve, USER_RW, false);
         final long seq = ++sequence;
-        if (ctx.claim(vmAddress, correlation(slot, seq), vmCreateEncoder, 0) < 0)
+        if (vm.buildSpace(ctx, correlation(slot, seq), parts + 2, regionStart, regionLength, regionProtection,
+            regionEager) < 0)
         {
             return -Errno.EAGAIN;
         }
-        ctx.commit();
         final int pid = Pids.pid(cpu, cpuCount, slot, generation[slot]);
         vmState[slot] = VM_CREATING;
         vmSequence[slot] = seq;
@@ -694,7 +687,7 @@ public final class ProcessManagerService implements Actor
         return slotText;
     }
 
-    /** The VM created the address space: map the segments' parts and the stack, all at once. */
+    /** The VM built the address space, its segments and stack mapped: load the program. */
     private void onVmCreated(final Message m, final ActorContext ctx)
     {
         vmCreatedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
@@ -706,60 +699,33 @@ public final class ProcessManagerService implements Actor
         final short vmStatus = vmCreatedDecoder.statusRaw();
         if (vmStatus != VmStatus.OK.value())
         {
+            // nothing was created
             vmState[slot] = VM_NONE;
-            creationFailed(ctx, slot, vmStatus == VmStatus.NO_MEMORY.value() ? -Errno.ENOMEM : -Errno.EAGAIN);
+            creationFailed(ctx, slot, vmStatus == VmStatus.TOO_MANY_SPACES.value() ||
+                vmStatus == VmStatus.BUSY.value() ? -Errno.EAGAIN : -Errno.ENOMEM);
             return;
         }
         asids[slot] = vmCreatedDecoder.asid();
         roots[slot] = vmCreatedDecoder.root();
+        loaded(ctx, slot);
+    }
+
+    /** Copy the program's file bytes and write the initial stack, then open the capability space (or undo). */
+    private void loaded(final ActorContext ctx, final int slot)
+    {
+        vmState[slot] = VM_LIVE;
+        if (shuttingDown)
+        {
+            destroySpace(ctx, slot, AFTER_NOTHING);
+            creationFailed(ctx, slot, -Errno.EAGAIN);
+            return;
+        }
         final int program = createProgram[slot];
         if (!elf.wrap(memory, programs.base(program), programs.length(program)))
         {
             throw new IllegalStateException("a program changed while its process was created");
         }
-        final long bias = elf.type() == ElfImage.ET_DYN ? PIE_BASE : 0;
-        final int parts = segmentParts(bias);
-        final long low = buildStack(ctx, slot, 0, bias, keptText(slot), createNameLength[slot], createArgc[slot],
-            createEnvc[slot], false);
-        final long seq = ++sequence;
-        vmSequence[slot] = seq;
-        vmState[slot] = VM_MAPPING;
-        mapsUnanswered[slot] = 0;
-        createError[slot] = 0;
-        // one RegionMap per part, eager; the stack's top pages eager (the initial stack is written
-        // into them), the rest of its reserve on demand: growing the stack is a page fault
-        boolean sent = true;
-        for (int p = 0; p < parts && sent; p++)
-        {
-            sent = map(ctx, slot, partStart[p], partEnd[p] - partStart[p], partProtection[p], true);
-        }
-        final long reserve = STACK_TOP - STACK_MAX;
-        sent = sent && map(ctx, slot, low, STACK_TOP - low, USER_RW, true);
-        sent = sent && map(ctx, slot, reserve, low - reserve, USER_RW, false);
-        if (!sent)
-        {
-            createError[slot] = -Errno.EAGAIN;
-        }
-        if (mapsUnanswered[slot] == 0)
-        {
-            mapped(ctx, slot);
-        }
-    }
-
-    /** Every RegionMap of a creation was answered: load the program and open its capability space, or undo. */
-    private void mapped(final ActorContext ctx, final int slot)
-    {
-        vmState[slot] = VM_LIVE;
-        if (createError[slot] != 0 || shuttingDown)
-        {
-            final int error = createError[slot] != 0 ? createError[slot] : -Errno.EAGAIN;
-            destroySpace(ctx, slot, AFTER_NOTHING);
-            creationFailed(ctx, slot, error);
-            return;
-        }
         final long root = roots[slot];
-        final int program = createProgram[slot];
-        elf.wrap(memory, programs.base(program), programs.length(program));
         final long bias = elf.type() == ElfImage.ET_DYN ? PIE_BASE : 0;
         long end = 0;
         final int phnum = elf.phnum();
@@ -880,19 +846,25 @@ public final class ProcessManagerService implements Actor
             {
                 continue;
             }
-            if (parts > 0 && partEnd[parts - 1] == from && partProtection[parts - 1] == protection)
+            if (parts > 0 && regionStart[parts - 1] + regionLength[parts - 1] == from &&
+                regionProtection[parts - 1] == protection)
             {
-                partEnd[parts - 1] = to;
+                regionLength[parts - 1] += to - from;
             }
             else
             {
-                partStart[parts] = from;
-                partEnd[parts] = to;
-                partProtection[parts] = protection;
-                parts++;
+                region(parts++, from, to - from, protection, true);
             }
         }
         return parts;
+    }
+
+    private void region(final int i, final long start, final long length, final int protection, final boolean eager)
+    {
+        regionStart[i] = start;
+        regionLength[i] = length;
+        regionProtection[i] = protection;
+        regionEager[i] = eager;
     }
 
     private long segmentStart(final int i, final long bias)
@@ -1158,31 +1130,17 @@ public final class ProcessManagerService implements Actor
         return slot < Pids.SLOTS && vmState[slot] != VM_NONE && vmSequence[slot] == correlation >>> 16 ? slot : -1;
     }
 
-    /** Send a RegionMap of private anonymous memory for the slot's request in flight; counts it unanswered. */
+    /** Send a RegionMap of private anonymous memory for the slot's request in flight. */
     private boolean map(final ActorContext ctx, final int slot, final long va, final long length,
         final int protection, final boolean eager)
     {
-        if (ctx.claim(vmAddress, correlation(slot, vmSequence[slot]), vmMapEncoder, 0) < 0)
-        {
-            return false;
-        }
-        vmMapEncoder.asid(asids[slot]).virtualAddress(va).length(length).kind(RegionKind.ANONYMOUS)
-            .protection((short)protection).eager((short)(eager ? 1 : 0)).imageSource(ImageSource.FRAMES)
-            .physicalBase(0).sourceAsid(0).sourceAddress(0);
-        ctx.commit();
-        mapsUnanswered[slot]++;
-        return true;
+        return vm.map(ctx, correlation(slot, vmSequence[slot]), asids[slot], va, length, RegionKind.ANONYMOUS,
+            protection, eager) >= 0;
     }
 
     private boolean unmap(final ActorContext ctx, final int slot, final long va, final long length)
     {
-        if (ctx.claim(vmAddress, correlation(slot, vmSequence[slot]), vmUnmapEncoder, 0) < 0)
-        {
-            return false;
-        }
-        vmUnmapEncoder.asid(asids[slot]).virtualAddress(va).length(length);
-        ctx.commit();
-        return true;
+        return vm.unmap(ctx, correlation(slot, vmSequence[slot]), asids[slot], va, length) >= 0;
     }
 
     /** Give the slot's address space back to the VM; {@code after} says what follows its answer. */
@@ -1201,12 +1159,10 @@ public final class ProcessManagerService implements Actor
 
     private boolean sendDestroy(final ActorContext ctx, final int slot)
     {
-        if (ctx.claim(vmAddress, correlation(slot, vmSequence[slot]), vmDestroyEncoder, 0) < 0)
+        if (vm.destroySpace(ctx, correlation(slot, vmSequence[slot]), asids[slot]) < 0)
         {
             return false;
         }
-        vmDestroyEncoder.asid(asids[slot]);
-        ctx.commit();
         vmState[slot] = VM_DESTROYING;
         return true;
     }
@@ -1538,14 +1494,8 @@ public final class ProcessManagerService implements Actor
             return;
         }
         vmSequence[slot] = ++sequence;
-        boolean sent = false;
-        if (ctx.claim(vmAddress, correlation(slot, vmSequence[slot]), vmProtectEncoder, 0) >= 0)
-        {
-            vmProtectEncoder.asid(asids[slot]).virtualAddress(addr).length(end - addr)
-                .protection((short)pageFlags(prot));
-            ctx.commit();
-            sent = true;
-        }
+        final boolean sent = vm.protect(ctx, correlation(slot, vmSequence[slot]), asids[slot], addr, end - addr,
+            pageFlags(prot)) >= 0;
         pending(ctx, slot, key, sent, CALL_MPROTECT, 0, 0);
     }
 
@@ -1575,22 +1525,7 @@ public final class ProcessManagerService implements Actor
         {
             return;
         }
-        final short vmStatus = vmMappedDecoder.statusRaw();
-        if (vmState[slot] == VM_MAPPING)
-        {
-            if (vmStatus != VmStatus.OK.value() && createError[slot] == 0)
-            {
-                createError[slot] = vmStatus == VmStatus.BUSY.value() || vmStatus == VmStatus.TOO_MANY_SPACES.value() ?
-                    -Errno.EAGAIN : -Errno.ENOMEM;
-            }
-            if (--mapsUnanswered[slot] == 0)
-            {
-                mapped(ctx, slot);
-            }
-            return;
-        }
-        mapsUnanswered[slot]--;
-        callAnswered(ctx, slot, vmStatus);
+        callAnswered(ctx, slot, vmMappedDecoder.statusRaw());
     }
 
     private void onVmUnmapped(final Message m, final ActorContext ctx)
@@ -1706,13 +1641,11 @@ public final class ProcessManagerService implements Actor
             // the trap does not say which access it was
             vmSequence[slot] = ++sequence;
             final long key = faultDecoder.threadKey();
-            if (ctx.claim(vmAddress, correlation(slot, vmSequence[slot]), vmFaultEncoder, 0) < 0)
+            if (vm.pageFault(ctx, correlation(slot, vmSequence[slot]), asids[slot], address, AccessKind.UNKNOWN) < 0)
             {
                 local(ctx, LOCAL_RETRY, key, 0);
                 return;
             }
-            vmFaultEncoder.asid(asids[slot]).virtualAddress(address).access(AccessKind.UNKNOWN).cpu(cpu);
-            ctx.commit();
             callKind[slot] = CALL_FAULT;
             callKey[slot] = key;
             callA[slot] = address;

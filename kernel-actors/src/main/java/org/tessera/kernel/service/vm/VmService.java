@@ -15,6 +15,7 @@ import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.messages.runtime.ErrorCode;
 import org.tessera.messages.runtime.ErrorReplyDecoder;
 import org.tessera.messages.runtime.TimerFiredDecoder;
+import org.tessera.messages.vm.AddressSpaceBuildDecoder;
 import org.tessera.messages.vm.AddressSpaceCreateDecoder;
 import org.tessera.messages.vm.AddressSpaceCreateReplyEncoder;
 import org.tessera.messages.vm.AddressSpaceDestroyDecoder;
@@ -138,6 +139,7 @@ public final class VmService implements Actor
     private final LeafVisitor visitor = new LeafVisitor(this);
 
     private final AddressSpaceCreateDecoder createDecoder = new AddressSpaceCreateDecoder();
+    private final AddressSpaceBuildDecoder buildDecoder = new AddressSpaceBuildDecoder();
     private final AddressSpaceDestroyDecoder destroyDecoder = new AddressSpaceDestroyDecoder();
     private final RegionMapDecoder mapDecoder = new RegionMapDecoder();
     private final UnmapDecoder unmapDecoder = new UnmapDecoder();
@@ -258,6 +260,7 @@ public final class VmService implements Actor
             switch (m.templateId())
             {
                 case AddressSpaceCreateDecoder.TEMPLATE_ID -> onCreate(m, ctx);
+                case AddressSpaceBuildDecoder.TEMPLATE_ID -> onBuild(m, ctx);
                 case AddressSpaceDestroyDecoder.TEMPLATE_ID -> onDestroy(m, ctx);
                 case RegionMapDecoder.TEMPLATE_ID -> onMap(m, ctx);
                 case UnmapDecoder.TEMPLATE_ID -> onUnmap(m, ctx);
@@ -299,30 +302,119 @@ public final class VmService implements Actor
         {
             return;
         }
-        s.value0 = -1;
+        newSpace(s);
+        submit(s, ctx);
+    }
+
+    private void onBuild(final Message m, final ActorContext ctx)
+    {
+        buildDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final ShootdownSession s = open(m, ctx, AddressSpaceCreateReplyEncoder.TEMPLATE_ID, 0);
+        if (s == null)
+        {
+            return;
+        }
+        final int space = newSpace(s);
+        if (space >= 0)
+        {
+            final short status = addInitialRegions(space, buildDecoder.regions());
+            if (status != VmStatus.OK.value())
+            {
+                // No CPU knows the space yet: it goes at once, pages then tables, as a destroy.
+                s.status = status;
+                s.asid = 0;
+                s.value2 = -1;
+                s.space = space;
+                s.destroyed = true;
+                spaceState[space] = SPACE_DESTROYING;
+                visitor.begin(VISIT_DESTROY, space, -1, s);
+                format.walk(roots[space], visitor);
+                regionCounts[space] = 0;
+            }
+        }
+        submit(s, ctx);
+    }
+
+    /**
+     * Take a free space id and give it a root table; the session carries the id and the root.
+     *
+     * @return the space's index, or -1 with the session's status saying why not.
+     */
+    private int newSpace(final ShootdownSession s)
+    {
+        s.value2 = -1;
         final int space = freeSpace();
         if (space < 0)
         {
             s.status = VmStatus.TOO_MANY_SPACES.value();
+            return -1;
         }
-        else
+        final long root = format.createRoot(frames);
+        if (root < 0)
         {
-            final long root = format.createRoot(frames);
-            if (root < 0)
+            s.status = VmStatus.NO_MEMORY.value();
+            return -1;
+        }
+        spaceState[space] = SPACE_LIVE;
+        roots[space] = root;
+        cpuMasks[space] = 0;
+        regionCounts[space] = 0;
+        s.asid = space + 1;
+        s.value2 = root;
+        return space;
+    }
+
+    /**
+     * Add a build's initial regions, each as a RegionMap would (checked, populated when eager,
+     * merged with its anonymous neighbours).
+     *
+     * @return OK, or the status of the first region that could not be added (the caller takes
+     * the space down).
+     */
+    private short addInitialRegions(final int space, final AddressSpaceBuildDecoder.RegionsDecoder regions)
+    {
+        short status = VmStatus.OK.value();
+        while (regions.hasNext())
+        {
+            // every entry is read, also after a failure: the decoder checks the order of access
+            regions.next();
+            final long va = regions.virtualAddress();
+            final long length = regions.length();
+            final short kind = regions.kindRaw();
+            final int protection = regions.protection();
+            final boolean eager = regions.eager() != 0;
+            if (status != VmStatus.OK.value())
             {
-                s.status = VmStatus.NO_MEMORY.value();
+                continue;
             }
-            else
+            if (kind != RegionKind.ANONYMOUS.value() && kind != RegionKind.GUARD.value())
             {
-                spaceState[space] = SPACE_LIVE;
-                roots[space] = root;
-                cpuMasks[space] = 0;
-                regionCounts[space] = 0;
-                s.asid = space + 1;
-                s.value0 = root;
+                status = VmStatus.INVALID_ARGUMENT.value();
+                continue;
+            }
+            status = checkMap(space + 1, va, length, kind, protection, ImageSource.FRAMES.value(), 0, 0, 0);
+            if (status != VmStatus.OK.value())
+            {
+                continue;
+            }
+            final int r = addRegion(space, va, va + length, kind, protection);
+            if (eager && kind != RegionKind.GUARD.value())
+            {
+                for (long p = va; p != va + length; p += PAGE)
+                {
+                    if (populate(space, r, p) < 0)
+                    {
+                        status = VmStatus.NO_MEMORY.value();
+                        break;
+                    }
+                }
+            }
+            if (status == VmStatus.OK.value())
+            {
+                coalesce(space, r);
             }
         }
-        submit(s, ctx);
+        return status;
     }
 
     private void onDestroy(final Message m, final ActorContext ctx)
@@ -1154,8 +1246,8 @@ public final class VmService implements Actor
         {
             s.status = VmStatus.BUSY.value();
             s.faultResult = FaultResult.RETRY.value();
-            s.value0 = replyTemplate == AddressSpaceCreateReplyEncoder.TEMPLATE_ID ? -1 : 0;
             s.value1 = -1;
+            s.value2 = replyTemplate == AddressSpaceCreateReplyEncoder.TEMPLATE_ID ? -1 : 0;
             s.state(ShootdownSession.State.REPLYING, ShootdownSession.REASON_NOTHING_TO_INVALIDATE, ctx);
             reply(s, ctx);
             return null;
@@ -1176,7 +1268,7 @@ public final class VmService implements Actor
                 {
                     return false;
                 }
-                createReply.status(status).asid(s.asid).root(s.value0);
+                createReply.status(status).asid(s.asid).root(s.value2);
             }
             case AddressSpaceDestroyReplyEncoder.TEMPLATE_ID ->
             {
