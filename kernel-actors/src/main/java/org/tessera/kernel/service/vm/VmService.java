@@ -478,6 +478,7 @@ public final class VmService implements Actor
         regionImageBase[r] = physicalBase;
         if (kind == RegionKind.GUARD.value() || (!eager && kind != RegionKind.SHARED.value()))
         {
+            coalesce(space, r);
             submit(s, ctx);
             return;
         }
