@@ -74,31 +74,35 @@ import org.tessera.messages.vm.VmStatus;
 import org.tessera.subset.Boot;
 
 /**
- * One per CPU: the process-manager shard that owns the processes placed on its CPU and the
- * frames of its CPU's memory partition.
+ * One per CPU: the process-manager shard that owns the processes placed on its CPU. Their
+ * address spaces live in the CPU's process VM service ({@link VmService#processAddress}), which
+ * the shard drives by message only (processes never migrate: every exchange is on this CPU).
  *
  * <p><b>Life of a process.</b> {@code CreateProcess} (from the parent's shard, or at boot for
- * init) builds an address space: a root table, every {@code PT_LOAD} segment mapped page by
- * page with its permissions and its file bytes copied (the rest of each page, {@code .bss},
- * is zero because frames are zeroed), a break right after the highest segment, and a stack
- * whose top pages hold the Linux initial stack (argc, argv, envp, auxv with AT_PHDR, AT_PHENT,
- * AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_RANDOM from the run's seeded random source, AT_EXECFN).
- * Then a {@code ThreadStart} queues its main thread on this CPU's scheduler. The process ends
- * by exit, by a signal from kill, or by a fault no one resolves (SIGSEGV, SIGILL, SIGTRAP,
- * SIGBUS): the shard asks the scheduler to stop its threads ({@code ThreadStop}) and only on
- * {@code ThreadsStopped} frees every frame (pages, then tables); the process is then a zombie
- * whose status the parent's shard learns by {@code ChildExited}, until wait4 reaps it and a
- * {@code ProcessReaped} frees its slot. A process whose parent is gone is reaped at once.
+ * init) asks the VM for the whole address space in one {@code AddressSpaceBuild}: every
+ * {@code PT_LOAD} segment's page-granular parts with their permissions (pages shared by two
+ * segments get the union), mapped eagerly, the stack's top pages eagerly and the rest of its
+ * 8 MiB reserve on demand. On the reply the shard copies the segments' file bytes in (the rest
+ * of each page, {@code .bss}, is zero because the VM's frames are zeroed), sets the break right
+ * after the highest segment, and writes the Linux initial stack (argc, argv, envp, auxv with
+ * AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_RANDOM from the run's seeded random
+ * source, AT_EXECFN); then it opens the capability space and a {@code ThreadStart} queues the
+ * main thread on this CPU's scheduler. The process ends by exit, by a signal from kill, or by
+ * a fault no one resolves (SIGSEGV, SIGILL, SIGTRAP, SIGBUS): the shard asks the scheduler to
+ * stop its threads ({@code ThreadStop}) and only on {@code ThreadsStopped} destroys the address
+ * space; on the VM's answer the process is a zombie whose status the parent's shard learns by
+ * {@code ChildExited}, until wait4 reaps it and a {@code ProcessReaped} frees its slot. A
+ * process whose parent is gone is reaped at once.
  *
- * <p><b>Memory calls.</b> brk grows (zeroed pages) and shrinks (pages freed) the heap; mmap
- * maps anonymous private pages (eagerly, zeroed) from a region that grows down; munmap and
- * mprotect change pages and make the scheduler flush the TLB entries of the address space
- * before the caller runs again. A page fault in the 8 MiB stack reserve maps a zero page and
- * runs the instruction again.
+ * <p><b>Memory calls and faults.</b> brk, mmap, munmap and mprotect become a RegionMap, Unmap
+ * or Protect to the VM; the thread stays parked until the VM answers, then the result goes with
+ * a TLB flush. A page fault becomes a PageFault: resolved (a stack page on demand, the
+ * accessed/dirty state), the instruction runs again; not, the process dies by SIGSEGV.
  *
  * <p><b>Init.</b> Init is pid 1 on CPU 0. When it ends, CPU 0's shard asks every shard to end
- * its processes ({@code ShutdownProcesses}), and when all have answered with the frames they
- * still hold (0 unless a frame leaked) it shuts down every CPU.
+ * its processes ({@code ShutdownProcesses}), and when all have answered (once every address
+ * space is destroyed) with the address spaces their VM refused to destroy (0 unless the kernel
+ * has a bug) it shuts down every CPU.
  */
 public final class ProcessManagerService implements Actor
 {
@@ -787,6 +791,11 @@ public final class ProcessManagerService implements Actor
         else
         {
             initFailed(ctx, error);
+        }
+        if (shuttingDown)
+        {
+            // the shutdown may have been waiting for this creation alone
+            maybeReplyShutdown(ctx);
         }
     }
 
