@@ -96,6 +96,12 @@ class ProcessAddressSpaceTest
         return (rs1 << 15) | (rd << 7) | 0x67;
     }
 
+    static int bne(final int rs1, final int rs2, final int offset)
+    {
+        return (((offset >> 12) & 1) << 31) | (((offset >> 5) & 0x3F) << 25) | (rs2 << 20) | (rs1 << 15) |
+            (1 << 12) | (((offset >> 1) & 0xF) << 8) | (((offset >> 11) & 1) << 7) | 0x63;
+    }
+
     static final int[] EXIT_A0 = {addi(A7, 0, 94), 0x73};
 
     static int[] concat(final int[] a, final int[] b)
@@ -169,6 +175,75 @@ class ProcessAddressSpaceTest
             simulate);
         assertEquals(SEGV, r.result().exitStatus(), r.log());
         assertEquals(1, r.faults());
+    }
+
+    /** Code that branches to a common failure exit (status 1) when a check does not hold. */
+    static final class Checks
+    {
+        final java.util.List<Integer> code = new java.util.ArrayList<>();
+        final java.util.List<Integer> toFail = new java.util.ArrayList<>();
+
+        Checks emit(final int... words)
+        {
+            for (final int w : words)
+            {
+                code.add(w);
+            }
+            return this;
+        }
+
+        /** Fail unless rs1 == rs2. */
+        Checks expect(final int rs1, final int rs2)
+        {
+            toFail.add(code.size());
+            code.add(rs1 | (rs2 << 8));
+            return this;
+        }
+
+        Checks syscall(final int number, final int... setup)
+        {
+            emit(setup);
+            return emit(addi(A7, 0, number), 0x73);
+        }
+
+        int[] build()
+        {
+            emit(addi(A0, 0, 3)).emit(EXIT_A0);
+            final int fail = code.size();
+            emit(addi(A0, 0, 1)).emit(EXIT_A0);
+            for (final int at : toFail)
+            {
+                final int regs = code.get(at);
+                code.set(at, bne(regs & 0xFF, regs >> 8, (fail - at) * 4));
+            }
+            return code.stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldReplaceAFixedMappingAndAnswerMemoryCallsThroughTheVm(final boolean simulate)
+    {
+        final int a1 = 11;
+        final int a2 = 12;
+        final int a3 = 13;
+        final int a4 = 14;
+        final int a5 = 15;
+        final int[] fixedMap = {addi(A0, T1, 0), lui(a1, 2), addi(a2, 0, 3), addi(a3, 0, 0x32), addi(a4, 0, -1),
+            addi(a5, 0, 0)};
+        final Checks c = new Checks().emit(lui(T1, 0x20));
+        // MAP_FIXED at 0x20000, write 5; MAP_FIXED again over it: replaced, zeroed
+        c.syscall(222, fixedMap).expect(A0, T1).emit(addi(T2, 0, 5), sd(T2, A0, 0));
+        c.syscall(222, fixedMap).expect(A0, T1).emit(ld(T2, A0, 0)).expect(T2, 0);
+        // mprotect PROT_NONE: -EINVAL over mapped pages, -ENOMEM over a hole
+        c.syscall(226, addi(A0, T1, 0), lui(a1, 1), addi(a2, 0, 0)).emit(addi(T0, 0, -22)).expect(A0, T0);
+        c.syscall(226, lui(A0, 0x30), lui(a1, 1), addi(a2, 0, 0)).emit(addi(T0, 0, -12)).expect(A0, T0);
+        // read-only, still readable; then unmapped: the store ends the process
+        c.syscall(226, addi(A0, T1, 0), lui(a1, 2), addi(a2, 0, 1)).expect(A0, 0).emit(ld(T2, T1, 8));
+        c.syscall(215, addi(A0, T1, 0), lui(a1, 2)).expect(A0, 0);
+        c.emit(sd(T2, T1, 0));
+        final Run r = run(program(c.build()), simulate);
+        assertEquals(SEGV, r.result().exitStatus(), r.log());
     }
 
     @ParameterizedTest
