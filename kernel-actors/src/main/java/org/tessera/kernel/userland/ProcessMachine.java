@@ -25,20 +25,22 @@ import org.tessera.kernel.service.frame.MemoryDescription;
 import org.tessera.kernel.service.frame.PhysicalLayout;
 import org.tessera.kernel.service.memory.MemoryServices;
 import org.tessera.kernel.service.proc.Pids;
-import org.tessera.kernel.service.proc.ProcessFrames;
 import org.tessera.kernel.service.proc.ProcessManagerService;
 import org.tessera.kernel.service.proc.ProgramTable;
 import org.tessera.kernel.service.sched.SchedulerService;
 import org.tessera.kernel.service.syscall.HandleTable;
 import org.tessera.kernel.service.syscall.SyscallService;
+import org.tessera.kernel.service.vm.CoreFrames;
+import org.tessera.kernel.service.vm.VmService;
 
 /**
  * The loader: lays out a machine for a boot image and starts it. The machine's frame
  * allocators own every frame; at boot the image's programs get a run of frames on node 0, and
  * each CPU's process manager a large contiguous run of its node's frames, which it manages alone
- * through a {@link FrameAllocatorCore}. Every CPU gets a scheduler (with the architecture's
- * user-mode engine, through the SPI) attached as the CPU's user execution, a syscall service, a
- * process manager and a console;
+ * through a {@link FrameAllocatorCore}. Every CPU gets a VM service for its processes' address
+ * spaces (at instance {@link VmService#PROCESS_INSTANCE}, frames from the CPU's partition through
+ * {@link CoreFrames}), a scheduler (with the architecture's user-mode engine, through the SPI)
+ * attached as the CPU's user execution, a syscall service, a process manager and a console;
  * CPU 0's process manager creates init on {@code Start}.
  *
  * <p>Host mode runs each CPU's loop on its own thread; simulation mode steps them from one
@@ -51,6 +53,10 @@ public final class ProcessMachine implements AutoCloseable
     public static final long SIM_LIMIT_NANOS = 600_000_000_000L;
     private static final long SIM_REALTIME_BASE = 1_767_225_600_000_000_000L;
     private static final int QUEUE_BYTES = 1 << 18;
+    /** Regions per process address space (adjacent anonymous regions of one protection merge). */
+    private static final int VM_REGIONS = 64;
+    /** VM requests answered at once (only a back-pressured reply keeps one). */
+    private static final int VM_SESSIONS = 64;
 
     /**
      * How a run ended.
@@ -61,8 +67,10 @@ public final class ProcessMachine implements AutoCloseable
      * @param digest        the run's digest.
      * @param elapsedNanos  host time (host mode) or virtual time (simulation).
      * @param instructions  user instructions retired on all CPUs.
-     * @param framesLeft    frames the CPUs still held at shutdown plus frames leaked by dead processes.
-     * @param accountingViolations violations of the frame allocators' accounting invariant.
+     * @param framesLeft    frames the CPUs' process VM services still held at shutdown, plus address
+     *                      spaces they refused to destroy (0 after a clean run).
+     * @param accountingViolations violations of the partition allocators' accounting invariant
+     *                      and of the VM services' own invariants.
      */
     public record Result(boolean completed, String failure, int initStatus, long digest, long elapsedNanos,
         long instructions, long framesLeft, int accountingViolations, int capabilitySpacesLeft)
@@ -114,6 +122,9 @@ public final class ProcessMachine implements AutoCloseable
     private final SyscallService[] syscalls;
     private final HandleTable[] handleTables;
     private final long[] initialFree;
+    private final FrameAllocatorCore[] partitions;
+    private final CoreFrames[] vmFrames;
+    private final VmService[] vms;
 
     /**
      * Lay out the machine (nothing runs yet).
@@ -230,18 +241,27 @@ public final class ProcessMachine implements AutoCloseable
         syscalls = new SyscallService[n];
         handleTables = new HandleTable[n];
         initialFree = new long[n];
+        partitions = new FrameAllocatorCore[n];
+        vmFrames = new CoreFrames[n];
+        vms = new VmService[n];
         for (int i = 0; i < n; i++)
         {
             final CpuAgent cpu = machine.cpus()[i];
             final FrameAllocatorCore core = new FrameAllocatorCore(layout, i);
-            final ProcessFrames frames = new ProcessFrames(core, memory, Pids.SLOTS);
-            initialFree[i] = frames.freeFrames();
+            partitions[i] = core;
+            initialFree[i] = core.freeFrames();
+            // the CPU's processes' address spaces live in a VM service of their own on the CPU
+            // (processes never migrate); instance 0 on CPU 0 stays the boot VM of the memory tests
+            vmFrames[i] = new CoreFrames(core, memory, PhysicalLayout.ZONE_HIGH, PROCESS_MEMORY_OWNER + i);
+            vms[i] = new VmService(memory, format, vmFrames[i], Pids.SLOTS, VM_REGIONS, VM_SESSIONS,
+                VmService.DEFAULT_SHOOTDOWN_THRESHOLD_PAGES);
+            cpu.register(ServiceIds.VM, VmService.PROCESS_INSTANCE, vms[i]);
             schedulers[i] = new SchedulerService(i, n, Pids.SLOTS, spec.tickInstructions(),
                 architecture.userEngine(memory, Pids.SLOTS, 256));
             final HandleTable handles = new HandleTable(i, Pids.SLOTS, ProcessManagerService.CHILD_RECORDS,
                 Machine.PROCESS_SPACE_BASE, nodes, MemoryServices.nodeOf(i, n, nodes));
             handleTables[i] = handles;
-            managers[i] = new ProcessManagerService(i, n, format, memory, frames, programs, handles,
+            managers[i] = new ProcessManagerService(i, n, format, memory, initialFree[i], programs, handles,
                 machine.capabilityShards());
             consoles[i] = new ConsoleService(console);
             final long sched = cpu.register(ServiceIds.SCHED, 0, schedulers[i]);
@@ -306,12 +326,13 @@ public final class ProcessMachine implements AutoCloseable
         {
             instructions += s.retired();
         }
-        long left = managers[0].framesLeftAtShutdown();
+        // every frame of a process lives in its CPU's VM service: after shutdown it holds none
+        long left = managers[0].spacesLeftAtShutdown();
         int violations = 0;
         for (int i = 0; i < managers.length; i++)
         {
-            left += managers[i].leakedFrames();
-            violations += managers[i].frames().checkAccounting();
+            left += vmFrames[i].framesHeld();
+            violations += partitions[i].checkAccounting() + vms[i].checkInvariants();
         }
         if (failure == null && !managers[0].finished())
         {
@@ -337,7 +358,7 @@ public final class ProcessMachine implements AutoCloseable
         long d = 0;
         for (int i = 0; i < managers.length; i++)
         {
-            d += initialFree[i] - managers[i].frames().freeFrames();
+            d += initialFree[i] - partitions[i].freeFrames();
         }
         return d;
     }
@@ -364,6 +385,12 @@ public final class ProcessMachine implements AutoCloseable
     public HandleTable handles(final int cpu)
     {
         return handleTables[cpu];
+    }
+
+    /** @return the VM service holding a CPU's processes' address spaces. */
+    public VmService processVm(final int cpu)
+    {
+        return vms[cpu];
     }
 
     /** @return the process manager of a CPU. */

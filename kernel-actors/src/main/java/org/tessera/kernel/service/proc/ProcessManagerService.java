@@ -2,11 +2,11 @@ package org.tessera.kernel.service.proc;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.tessera.arch.spi.AccessKind;
 import org.tessera.arch.spi.PageFlags;
-import org.tessera.arch.spi.UserEngine;
 import org.tessera.arch.spi.PageTableFormat;
+import org.tessera.arch.spi.PageTableVisitor;
 import org.tessera.arch.spi.PhysicalMemory;
+import org.tessera.arch.spi.UserEngine;
 import org.tessera.kernel.runtime.Actor;
 import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.ActorContext;
@@ -22,6 +22,8 @@ import org.tessera.kernel.service.syscall.Errno;
 import org.tessera.kernel.service.syscall.GuestAccess;
 import org.tessera.kernel.service.syscall.HandleTable;
 import org.tessera.kernel.service.syscall.SyscallNumbers;
+import org.tessera.kernel.service.vm.VmProxy;
+import org.tessera.kernel.service.vm.VmService;
 import org.tessera.messages.cap.CapCreateEncoder;
 import org.tessera.messages.cap.CapDeleteEncoder;
 import org.tessera.messages.cap.CapReplyDecoder;
@@ -60,34 +62,48 @@ import org.tessera.messages.proc.ThreadsStoppedDecoder;
 import org.tessera.messages.runtime.ShutdownEncoder;
 import org.tessera.messages.runtime.StartDecoder;
 import org.tessera.messages.runtime.TimerFiredDecoder;
+import org.tessera.messages.vm.AccessKind;
+import org.tessera.messages.vm.AddressSpaceCreateReplyDecoder;
+import org.tessera.messages.vm.AddressSpaceDestroyReplyDecoder;
+import org.tessera.messages.vm.FaultResult;
+import org.tessera.messages.vm.PageFaultReplyDecoder;
+import org.tessera.messages.vm.ProtectReplyDecoder;
+import org.tessera.messages.vm.RegionKind;
+import org.tessera.messages.vm.RegionMapReplyDecoder;
+import org.tessera.messages.vm.UnmapReplyDecoder;
+import org.tessera.messages.vm.VmStatus;
 import org.tessera.subset.Boot;
 
 /**
- * One per CPU: the process-manager shard that owns the processes placed on its CPU and the
- * frames of its CPU's memory partition.
+ * One per CPU: the process-manager shard that owns the processes placed on its CPU. Their
+ * address spaces live in the CPU's process VM service ({@link VmService#processAddress}), which
+ * the shard drives by message only (processes never migrate: every exchange is on this CPU).
  *
  * <p><b>Life of a process.</b> {@code CreateProcess} (from the parent's shard, or at boot for
- * init) builds an address space: a root table, every {@code PT_LOAD} segment mapped page by
- * page with its permissions and its file bytes copied (the rest of each page, {@code .bss},
- * is zero because frames are zeroed), a break right after the highest segment, and a stack
- * whose top pages hold the Linux initial stack (argc, argv, envp, auxv with AT_PHDR, AT_PHENT,
- * AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_RANDOM from the run's seeded random source, AT_EXECFN).
- * Then a {@code ThreadStart} queues its main thread on this CPU's scheduler. The process ends
- * by exit, by a signal from kill, or by a fault no one resolves (SIGSEGV, SIGILL, SIGTRAP,
- * SIGBUS): the shard asks the scheduler to stop its threads ({@code ThreadStop}) and only on
- * {@code ThreadsStopped} frees every frame (pages, then tables); the process is then a zombie
- * whose status the parent's shard learns by {@code ChildExited}, until wait4 reaps it and a
- * {@code ProcessReaped} frees its slot. A process whose parent is gone is reaped at once.
+ * init) asks the VM for the whole address space in one {@code AddressSpaceBuild}: every
+ * {@code PT_LOAD} segment's page-granular parts with their permissions (pages shared by two
+ * segments get the union), mapped eagerly, the stack's top pages eagerly and the rest of its
+ * 8 MiB reserve on demand. On the reply the shard copies the segments' file bytes in (the rest
+ * of each page, {@code .bss}, is zero because the VM's frames are zeroed), sets the break right
+ * after the highest segment, and writes the Linux initial stack (argc, argv, envp, auxv with
+ * AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_RANDOM from the run's seeded random
+ * source, AT_EXECFN); then it opens the capability space and a {@code ThreadStart} queues the
+ * main thread on this CPU's scheduler. The process ends by exit, by a signal from kill, or by
+ * a fault no one resolves (SIGSEGV, SIGILL, SIGTRAP, SIGBUS): the shard asks the scheduler to
+ * stop its threads ({@code ThreadStop}) and only on {@code ThreadsStopped} destroys the address
+ * space; on the VM's answer the process is a zombie whose status the parent's shard learns by
+ * {@code ChildExited}, until wait4 reaps it and a {@code ProcessReaped} frees its slot. A
+ * process whose parent is gone is reaped at once.
  *
- * <p><b>Memory calls.</b> brk grows (zeroed pages) and shrinks (pages freed) the heap; mmap
- * maps anonymous private pages (eagerly, zeroed) from a region that grows down; munmap and
- * mprotect change pages and make the scheduler flush the TLB entries of the address space
- * before the caller runs again. A page fault in the 8 MiB stack reserve maps a zero page and
- * runs the instruction again.
+ * <p><b>Memory calls and faults.</b> brk, mmap, munmap and mprotect become a RegionMap, Unmap
+ * or Protect to the VM; the thread stays parked until the VM answers, then the result goes with
+ * a TLB flush. A page fault becomes a PageFault: resolved (a stack page on demand, the
+ * accessed/dirty state), the instruction runs again; not, the process dies by SIGSEGV.
  *
  * <p><b>Init.</b> Init is pid 1 on CPU 0. When it ends, CPU 0's shard asks every shard to end
- * its processes ({@code ShutdownProcesses}), and when all have answered with the frames they
- * still hold (0 unless a frame leaked) it shuts down every CPU.
+ * its processes ({@code ShutdownProcesses}), and when all have answered (once every address
+ * space is destroyed) with the address spaces their VM refused to destroy (0 unless the kernel
+ * has a bug) it shuts down every CPU.
  */
 public final class ProcessManagerService implements Actor
 {
@@ -115,6 +131,8 @@ public final class ProcessManagerService implements Actor
     private static final int ZOMBIE = 3;
     /** Built, waiting for its capability space: not yet running, not yet known to its parent. */
     private static final int OPENING = 4;
+    /** Its address space being created and mapped by the VM service. */
+    private static final int CREATING = 5;
     private static final int SPACE_NONE = 0;
     private static final int SPACE_OPENING = 1;
     private static final int SPACE_OPEN = 2;
@@ -144,6 +162,30 @@ public final class ProcessManagerService implements Actor
     private static final int LOCAL_START = 5;
     /** At most one result or stop per process slot is ever pending. */
     private static final int LOCAL_PENDING = 2 * Pids.SLOTS;
+    /** Loadable segments a program may have. */
+    private static final int MAX_LOADS = 32;
+    /** Bytes kept per slot for a spawn's name, argv and environment while its memory is mapped. */
+    private static final int TEXT_BYTES = MAX_SPAWN_STRINGS + 16;
+    private static final int VM_NONE = 0;
+    /** AddressSpaceBuild sent. */
+    private static final int VM_CREATING = 1;
+    private static final int VM_LIVE = 3;
+    /** AddressSpaceDestroy to send (the VM's queue was full, or it was busy). */
+    private static final int VM_DESTROY = 4;
+    /** AddressSpaceDestroy sent. */
+    private static final int VM_DESTROYING = 5;
+    private static final int AFTER_NOTHING = 0;
+    /** When the space is gone the process goes on to its end (capabilities, zombie, parent). */
+    private static final int AFTER_EXIT = 1;
+    private static final int CALL_NONE = 0;
+    private static final int CALL_BRK = 1;
+    private static final int CALL_MMAP = 2;
+    private static final int CALL_MMAP_UNMAP = 3;
+    private static final int CALL_MMAP_REMAP = 4;
+    private static final int CALL_MUNMAP = 5;
+    private static final int CALL_MPROTECT = 6;
+    private static final int CALL_FAULT = 7;
+    private static final int USER_RW = PageFlags.USER | PageFlags.READ | PageFlags.WRITE;
     private static final int SIGKILL = 9;
     private static final int SIGSEGV = 11;
     private static final int SIGILL = 4;
@@ -174,7 +216,9 @@ public final class ProcessManagerService implements Actor
     private final int cpu;
     private final int cpuCount;
     private final PhysicalMemory memory;
-    private final AddressSpaces spaces;
+    private final PageTableFormat format;
+    private final VmProxy vm;
+    private final long partitionFrames;
     private final ProgramTable programs;
     private final GuestAccess guest;
     private final ElfImage elf = new ElfImage();
@@ -194,7 +238,6 @@ public final class ProcessManagerService implements Actor
     private final long[] brkStart = new long[Pids.SLOTS];
     private final long[] brk = new long[Pids.SLOTS];
     private final long[] mmapNext = new long[Pids.SLOTS];
-    private final long[] stackLow = new long[Pids.SLOTS];
     private final int[] status = new int[Pids.SLOTS];
     private final long[] envStart = new long[Pids.SLOTS];
     private final long[] envEnd = new long[Pids.SLOTS];
@@ -209,6 +252,42 @@ public final class ProcessManagerService implements Actor
     private final long[] spaceCorrelation = new long[Pids.SLOTS];
     private final long[] createReplyTo = new long[Pids.SLOTS];
     private final long[] createCorrelation = new long[Pids.SLOTS];
+
+    // the address space of each slot, held by this CPU's VM service
+    private final int[] asids = new int[Pids.SLOTS];
+    private final int[] vmState = new int[Pids.SLOTS];
+    /** Sequence of the slot's VM request(s) in flight: replies to anything older are stale. */
+    private final long[] vmSequence = new long[Pids.SLOTS];
+    private final int[] afterDestroy = new int[Pids.SLOTS];
+    private long sequence;
+    private long spacesNotDestroyed;
+    // a creation waiting for the VM: the program, its strings (kept: the scratch buffer serves the
+    // next CreateProcess meanwhile) and the maps still unanswered
+    private final int[] createProgram = new int[Pids.SLOTS];
+    private final int[] createNameLength = new int[Pids.SLOTS];
+    private final int[] createArgc = new int[Pids.SLOTS];
+    private final int[] createEnvc = new int[Pids.SLOTS];
+    private final int[] createTextLength = new int[Pids.SLOTS];
+    private final boolean[] createFromInit = new boolean[Pids.SLOTS];
+    private final byte[] texts = new byte[Pids.SLOTS * TEXT_BYTES];
+    private final UnsafeBuffer slotText = new UnsafeBuffer(0, 0);
+    // a new address space's regions: the page-granular parts of the loadable segments (two
+    // segments sharing a page share a part), then the stack's top pages and its reserve
+    private final long[] points = new long[2 * MAX_LOADS];
+    private final long[] regionStart = new long[2 * MAX_LOADS + 2];
+    private final long[] regionLength = new long[2 * MAX_LOADS + 2];
+    private final int[] regionProtection = new int[2 * MAX_LOADS + 2];
+    private final boolean[] regionEager = new boolean[2 * MAX_LOADS + 2];
+    // the memory call or page fault of a slot waiting for the VM's answer
+    private final int[] callKind = new int[Pids.SLOTS];
+    private final long[] callKey = new long[Pids.SLOTS];
+    private final long[] callA = new long[Pids.SLOTS];
+    private final long[] callB = new long[Pids.SLOTS];
+    private final int[] callProtection = new int[Pids.SLOTS];
+    private final boolean[] callFixed = new boolean[Pids.SLOTS];
+    private final int[] faultCause = new int[Pids.SLOTS];
+    private final long[] faultPc = new long[Pids.SLOTS];
+    private final MappedPages mapped = new MappedPages();
 
     // the capability a parent gets for each child it spawns, asked for before spawn returns
     private final int[] childCapState = new int[PENDING];
@@ -288,6 +367,12 @@ public final class ProcessManagerService implements Actor
     private final CapReplyDecoder capReplyDecoder = new CapReplyDecoder();
     private final CapDeleteEncoder capDeleteEncoder = new CapDeleteEncoder();
     private final CapRevokeCompleteDecoder revokeCompleteDecoder = new CapRevokeCompleteDecoder();
+    private final AddressSpaceCreateReplyDecoder vmCreatedDecoder = new AddressSpaceCreateReplyDecoder();
+    private final AddressSpaceDestroyReplyDecoder vmDestroyedDecoder = new AddressSpaceDestroyReplyDecoder();
+    private final RegionMapReplyDecoder vmMappedDecoder = new RegionMapReplyDecoder();
+    private final UnmapReplyDecoder vmUnmappedDecoder = new UnmapReplyDecoder();
+    private final ProtectReplyDecoder vmProtectedDecoder = new ProtectReplyDecoder();
+    private final PageFaultReplyDecoder vmFaultDecoder = new PageFaultReplyDecoder();
 
     // init (CPU 0 only): the program and its strings, handed over at boot
     private int initProgram = -1;
@@ -302,13 +387,12 @@ public final class ProcessManagerService implements Actor
     private long shutdownCorrelation;
     private long shutdownRequester;
     private int shutdownReplies;
-    private long framesLeftAtShutdown;
+    private long spacesLeftAtShutdown;
     private int initStatus = -1;
     private boolean finished;
     private long created;
     private long exited;
     private long createFailures;
-    private long leakedFrames;
     private long childCapsMissing;
     private boolean deletesPending;
 
@@ -317,13 +401,14 @@ public final class ProcessManagerService implements Actor
      * @param cpuCount CPUs in the machine.
      * @param format   page-table format of user address spaces.
      * @param memory   physical memory.
-     * @param frames   this CPU's memory partition.
+     * @param partitionFrames frames of this CPU's memory partition (a memory call asking for more
+     *                 fails at once).
      * @param programs the image's programs.
      * @param handles  this CPU's handle table (shared with its system call service).
      * @param shards   where the capability authority shards are.
      */
     public ProcessManagerService(final int cpu, final int cpuCount, final PageTableFormat format,
-        final PhysicalMemory memory, final ProcessFrames frames, final ProgramTable programs,
+        final PhysicalMemory memory, final long partitionFrames, final ProgramTable programs,
         final HandleTable handles, final CapabilityShards shards)
     {
         this.handles = handles;
@@ -331,7 +416,9 @@ public final class ProcessManagerService implements Actor
         this.cpu = cpu;
         this.cpuCount = cpuCount;
         this.memory = memory;
-        this.spaces = new AddressSpaces(format, frames);
+        this.format = format;
+        this.partitionFrames = partitionFrames;
+        this.vm = new VmProxy(VmService.processAddress(cpu));
         this.programs = programs;
         this.guest = new GuestAccess(format, memory);
         this.schedAddress = ActorAddress.of(cpu, ServiceIds.SCHED, 0);
@@ -377,6 +464,7 @@ public final class ProcessManagerService implements Actor
             flushLocal(ctx);
             flushOutbox(ctx);
             flushCapabilityRequests(ctx);
+            flushDestroys(ctx);
             return;
         }
         if (m.schemaId() == SpaceOpenedDecoder.SCHEMA_ID)
@@ -387,6 +475,22 @@ public final class ProcessManagerService implements Actor
                 case SpaceReplyDecoder.TEMPLATE_ID -> onSpaceClosed(m, ctx);
                 case CapReplyDecoder.TEMPLATE_ID -> onChildCap(m, ctx);
                 case CapRevokeCompleteDecoder.TEMPLATE_ID -> onChildCapDeleted(m, ctx);
+                default ->
+                {
+                }
+            }
+            return;
+        }
+        if (m.schemaId() == RegionMapReplyDecoder.SCHEMA_ID)
+        {
+            switch (m.templateId())
+            {
+                case AddressSpaceCreateReplyDecoder.TEMPLATE_ID -> onVmCreated(m, ctx);
+                case RegionMapReplyDecoder.TEMPLATE_ID -> onVmMapped(m, ctx);
+                case UnmapReplyDecoder.TEMPLATE_ID -> onVmUnmapped(m, ctx);
+                case ProtectReplyDecoder.TEMPLATE_ID -> onVmProtected(m, ctx);
+                case PageFaultReplyDecoder.TEMPLATE_ID -> onVmFault(m, ctx);
+                case AddressSpaceDestroyReplyDecoder.TEMPLATE_ID -> onVmDestroyed(m, ctx);
                 default ->
                 {
                 }
@@ -423,7 +527,8 @@ public final class ProcessManagerService implements Actor
         {
             return;
         }
-        final int pid = createProcess(ctx, initProgram, 0, initStrings, initNameLength, initArgc, initEnvc, 0, 0);
+        final int pid = createProcess(ctx, initProgram, 0, initStrings, initStrings.capacity(), initNameLength,
+            initArgc, initEnvc, 0, 0);
         if (pid < 0)
         {
             initFailed(ctx, pid);
@@ -451,7 +556,7 @@ public final class ProcessManagerService implements Actor
             createDecoder.getStrings(strings, 0, length);
             final int program = programs.find(strings, 0, nameLength);
             pid = shuttingDown ? -Errno.EAGAIN : program < 0 ? -Errno.ENOENT :
-                createProcess(ctx, program, parentPid, strings, nameLength, argc, envc, m.source(),
+                createProcess(ctx, program, parentPid, strings, length, nameLength, argc, envc, m.source(),
                     m.correlationId());
         }
         if (pid < 0)
@@ -459,7 +564,7 @@ public final class ProcessManagerService implements Actor
             createFailures++;
             answerCreate(ctx, m.source(), m.correlationId(), pid);
         }
-        // else the answer goes when the process's capability space is open
+        // else the answer goes when the process's memory is mapped and its capability space open
     }
 
     /**
@@ -503,13 +608,15 @@ public final class ProcessManagerService implements Actor
     }
 
     /**
-     * Build a process and queue its main thread.
+     * Start building a process: its address space, segments and stack mapped, is asked of this
+     * CPU's VM service in one request; then the program is loaded into it ({@link #loaded}) and
+     * its capability space opened ({@link #onSpaceOpened}) before its main thread is queued.
      *
      * @return its pid, or a negative errno.
      */
     private int createProcess(final ActorContext ctx, final int program, final int parentPid,
-        final DirectBuffer text, final int nameLength, final int argc, final int envc, final long replyTo,
-        final long replyCorrelation)
+        final DirectBuffer strings, final int stringsLength, final int nameLength, final int argc, final int envc,
+        final long replyTo, final long replyCorrelation)
     {
         if (!elf.wrap(memory, programs.base(program), programs.length(program)))
         {
@@ -518,8 +625,8 @@ public final class ProcessManagerService implements Actor
         int slot = -1;
         for (int i = 0; i < Pids.SLOTS; i++)
         {
-            // a slot whose last space is still closing waits: its space id is fixed
-            if (state[i] == FREE && spaceState[i] == SPACE_NONE)
+            // a slot whose last capability space or address space is still going away waits
+            if (state[i] == FREE && spaceState[i] == SPACE_NONE && vmState[i] == VM_NONE)
             {
                 slot = i;
                 break;
@@ -529,49 +636,133 @@ public final class ProcessManagerService implements Actor
         {
             return -Errno.EAGAIN;
         }
-        final int pid = Pids.pid(cpu, cpuCount, slot, generation[slot]);
-        spaces.own(pid, slot);
-        final long root = spaces.create();
-        if (root < 0)
+        final boolean fromInit = strings == initStrings;
+        if (!fromInit)
         {
-            return -Errno.ENOMEM;
+            slotText.wrap(texts, slot * TEXT_BYTES, TEXT_BYTES);
+            slotText.putBytes(0, strings, 0, stringsLength);
         }
-        roots[slot] = root;
+        createFromInit[slot] = fromInit;
+        createTextLength[slot] = stringsLength;
+        final long bias = elf.type() == ElfImage.ET_DYN ? PIE_BASE : 0;
+        final int parts = segmentParts(bias);
+        if (parts < 0)
+        {
+            return -Errno.ENOEXEC;
+        }
+        final long low = buildStack(ctx, slot, 0, bias, keptText(slot), nameLength, argc, envc, false);
+        if (low < 0)
+        {
+            return (int)low;
+        }
+        // one request builds the whole space: every part eager (its file bytes are copied in
+        // next), the stack's top pages eager (the initial stack is written into them), the rest of
+        // its reserve on demand (growing the stack is a page fault the VM resolves)
+        final long reserve = STACK_TOP - STACK_MAX;
+        region(parts, low, STACK_TOP - low, USER_RW, true);
+        region(parts + 1, reserve, low - reserve, USER_RW, false);
+        final long seq = ++sequence;
+        if (vm.buildSpace(ctx, correlation(slot, seq), parts + 2, regionStart, regionLength, regionProtection,
+            regionEager) < 0)
+        {
+            return -Errno.EAGAIN;
+        }
+        final int pid = Pids.pid(cpu, cpuCount, slot, generation[slot]);
+        vmState[slot] = VM_CREATING;
+        vmSequence[slot] = seq;
+        createProgram[slot] = program;
+        createNameLength[slot] = nameLength;
+        createArgc[slot] = argc;
+        createEnvc[slot] = envc;
+        createReplyTo[slot] = replyTo;
+        createCorrelation[slot] = replyCorrelation;
+        state[slot] = CREATING;
+        pids[slot] = pid;
+        parent[slot] = parentPid;
+        status[slot] = 0;
+        waitKey[slot] = 0;
+        instructions[slot] = 0;
+        callKind[slot] = CALL_NONE;
+        return pid;
+    }
+
+    /** @return the name, argv and environment a creation in progress was given. */
+    private DirectBuffer keptText(final int slot)
+    {
+        if (createFromInit[slot])
+        {
+            return initStrings;
+        }
+        slotText.wrap(texts, slot * TEXT_BYTES, createTextLength[slot]);
+        return slotText;
+    }
+
+    /** The VM built the address space, its segments and stack mapped: load the program. */
+    private void onVmCreated(final Message m, final ActorContext ctx)
+    {
+        vmCreatedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final int slot = vmSlot(m.correlationId());
+        if (slot < 0 || vmState[slot] != VM_CREATING)
+        {
+            return;
+        }
+        final short vmStatus = vmCreatedDecoder.statusRaw();
+        if (vmStatus != VmStatus.OK.value())
+        {
+            // nothing was created
+            vmState[slot] = VM_NONE;
+            creationFailed(ctx, slot, vmStatus == VmStatus.TOO_MANY_SPACES.value() ||
+                vmStatus == VmStatus.BUSY.value() ? -Errno.EAGAIN : -Errno.ENOMEM);
+            return;
+        }
+        asids[slot] = vmCreatedDecoder.asid();
+        roots[slot] = vmCreatedDecoder.root();
+        loaded(ctx, slot);
+    }
+
+    /** Copy the program's file bytes and write the initial stack, then open the capability space (or undo). */
+    private void loaded(final ActorContext ctx, final int slot)
+    {
+        vmState[slot] = VM_LIVE;
+        if (shuttingDown)
+        {
+            destroySpace(ctx, slot, AFTER_NOTHING);
+            creationFailed(ctx, slot, -Errno.EAGAIN);
+            return;
+        }
+        final int program = createProgram[slot];
+        if (!elf.wrap(memory, programs.base(program), programs.length(program)))
+        {
+            throw new IllegalStateException("a program changed while its process was created");
+        }
+        final long root = roots[slot];
         final long bias = elf.type() == ElfImage.ET_DYN ? PIE_BASE : 0;
         long end = 0;
         final int phnum = elf.phnum();
         for (int i = 0; i < phnum; i++)
         {
-            if (elf.segmentType(i) != ElfImage.PT_LOAD)
+            if (elf.segmentType(i) == ElfImage.PT_LOAD)
             {
-                continue;
+                copySegment(root, i, bias);
+                final long segmentEnd = bias + elf.vaddr(i) + elf.memorySize(i);
+                end = segmentEnd > end ? segmentEnd : end;
             }
-            final int status = loadSegment(root, i, bias);
-            if (status < 0)
-            {
-                releaseAddressSpace(slot, pid);
-                return status;
-            }
-            final long segmentEnd = bias + elf.vaddr(i) + elf.memorySize(i);
-            end = segmentEnd > end ? segmentEnd : end;
         }
         brkStart[slot] = (end + PAGE - 1) & ~(PAGE - 1);
         brk[slot] = brkStart[slot];
         mmapNext[slot] = MMAP_TOP;
-        final long sp = buildStack(ctx, slot, root, bias, text, nameLength, argc, envc);
-        if (sp < 0)
-        {
-            releaseAddressSpace(slot, pid);
-            return (int)sp;
-        }
+        final long sp = buildStack(ctx, slot, root, bias, keptText(slot), createNameLength[slot], createArgc[slot],
+            createEnvc[slot], true);
         // the process runs once its capability space is open with what it starts with
+        final int pid = pids[slot];
         final long correlation = ctx.nextCorrelationId();
         final int space = handles.spaceOf(slot);
         if (ctx.claim(shards.authorityOfSpace(space), correlation, spaceOpenEncoder,
             SpaceOpenEncoder.CapsEncoder.sbeHeaderSize() + 4 * SpaceOpenEncoder.CapsEncoder.sbeBlockLength()) < 0)
         {
-            releaseAddressSpace(slot, pid);
-            return -Errno.EAGAIN;
+            destroySpace(ctx, slot, AFTER_NOTHING);
+            creationFailed(ctx, slot, -Errno.EAGAIN);
+            return;
         }
         spaceOpenEncoder.space(space);
         final SpaceOpenEncoder.CapsEncoder caps = spaceOpenEncoder.capsCount(4);
@@ -586,17 +777,152 @@ public final class ProcessManagerService implements Actor
         ctx.commit();
         spaceState[slot] = SPACE_OPENING;
         spaceCorrelation[slot] = correlation;
-        createReplyTo[slot] = replyTo;
-        createCorrelation[slot] = replyCorrelation;
         entryPc[slot] = bias + elf.entry();
         entrySp[slot] = sp;
         state[slot] = OPENING;
-        pids[slot] = pid;
-        parent[slot] = parentPid;
-        status[slot] = 0;
-        waitKey[slot] = 0;
-        instructions[slot] = 0;
-        return pid;
+    }
+
+    /** A creation failed after its slot was taken: free the slot and answer the parent (or end the run). */
+    private void creationFailed(final ActorContext ctx, final int slot, final int error)
+    {
+        final boolean spawned = createReplyTo[slot] != 0;
+        final long replyTo = createReplyTo[slot];
+        final long correlation = createCorrelation[slot];
+        freeSlot(slot);
+        if (spawned)
+        {
+            createFailures++;
+            answerCreate(ctx, replyTo, correlation, error);
+        }
+        else
+        {
+            initFailed(ctx, error);
+        }
+        if (shuttingDown)
+        {
+            // the shutdown may have been waiting for this creation alone
+            maybeReplyShutdown(ctx);
+        }
+    }
+
+    /**
+     * Cut the loadable segments into page-granular parts, each with the union of the
+     * permissions of the segments covering it: the end of the text and the start of the data
+     * often share a page, and regions may not overlap.
+     *
+     * @return the number of parts, or -1 when the program has more than {@link #MAX_LOADS} segments.
+     */
+    private int segmentParts(final long bias)
+    {
+        int n = 0;
+        final int phnum = elf.phnum();
+        for (int i = 0; i < phnum; i++)
+        {
+            if (elf.segmentType(i) == ElfImage.PT_LOAD)
+            {
+                if (n == points.length)
+                {
+                    return -1;
+                }
+                points[n++] = segmentStart(i, bias);
+                points[n++] = segmentEnd(i, bias);
+            }
+        }
+        for (int i = 1; i < n; i++)
+        {
+            final long p = points[i];
+            int j = i - 1;
+            while (j >= 0 && points[j] > p)
+            {
+                points[j + 1] = points[j];
+                j--;
+            }
+            points[j + 1] = p;
+        }
+        int parts = 0;
+        for (int k = 0; k + 1 < n; k++)
+        {
+            final long from = points[k];
+            final long to = points[k + 1];
+            if (from == to)
+            {
+                continue;
+            }
+            int protection = 0;
+            for (int i = 0; i < phnum; i++)
+            {
+                if (elf.segmentType(i) == ElfImage.PT_LOAD && segmentStart(i, bias) <= from &&
+                    to <= segmentEnd(i, bias))
+                {
+                    protection |= protection(elf.segmentFlags(i));
+                }
+            }
+            if (protection == 0)
+            {
+                continue;
+            }
+            if (parts > 0 && regionStart[parts - 1] + regionLength[parts - 1] == from &&
+                regionProtection[parts - 1] == protection)
+            {
+                regionLength[parts - 1] += to - from;
+            }
+            else
+            {
+                region(parts++, from, to - from, protection, true);
+            }
+        }
+        return parts;
+    }
+
+    private void region(final int i, final long start, final long length, final int protection, final boolean eager)
+    {
+        regionStart[i] = start;
+        regionLength[i] = length;
+        regionProtection[i] = protection;
+        regionEager[i] = eager;
+    }
+
+    private long segmentStart(final int i, final long bias)
+    {
+        return (bias + elf.vaddr(i)) & ~(PAGE - 1);
+    }
+
+    private long segmentEnd(final int i, final long bias)
+    {
+        return (bias + elf.vaddr(i) + elf.memorySize(i) + PAGE - 1) & ~(PAGE - 1);
+    }
+
+    /** @return the page protection of a segment's ELF flags: always readable, as Linux maps them. */
+    private static int protection(final int segmentFlags)
+    {
+        int flags = PageFlags.USER | PageFlags.READ;
+        if ((segmentFlags & ElfImage.PF_W) != 0)
+        {
+            flags |= PageFlags.WRITE;
+        }
+        if ((segmentFlags & ElfImage.PF_X) != 0)
+        {
+            flags |= PageFlags.EXECUTE;
+        }
+        return flags;
+    }
+
+    /** Copy a segment's file bytes into its pages, which the VM mapped zeroed (the rest stays zero: .bss). */
+    private void copySegment(final long root, final int i, final long bias)
+    {
+        final long start = bias + elf.vaddr(i);
+        final long fileEnd = start + elf.fileSize(i);
+        for (long va = start & ~(PAGE - 1); va < fileEnd; va += PAGE)
+        {
+            final long pa = format.physicalAddress(root, va);
+            if (pa < 0)
+            {
+                throw new IllegalStateException("a loaded page is not mapped");
+            }
+            final long from = va > start ? va : start;
+            final long to = va + PAGE < fileEnd ? va + PAGE : fileEnd;
+            memory.copy(elf.fileAddress(elf.offset(i) + (from - start)), pa + (from - va), to - from);
+        }
     }
 
     /** The authority answered a process's SpaceOpen: start it, or undo it. */
@@ -625,7 +951,7 @@ public final class ProcessManagerService implements Actor
         {
             // the authority closed the space on error; a space that did open is closed again
             spaceState[slot] = code == CapabilityError.OK ? SPACE_CLOSE : SPACE_NONE;
-            releaseAddressSpace(slot, pid);
+            destroySpace(ctx, slot, AFTER_NOTHING);
             freeSlot(slot);
             createFailures++;
             final int error = shuttingDown ? -Errno.EAGAIN :
@@ -661,53 +987,15 @@ public final class ProcessManagerService implements Actor
         }
     }
 
-    private int loadSegment(final long root, final int i, final long bias)
-    {
-        final int pf = elf.segmentFlags(i);
-        int flags = PageFlags.USER | PageFlags.ACCESSED | PageFlags.DIRTY | PageFlags.READ;
-        if ((pf & ElfImage.PF_W) != 0)
-        {
-            flags |= PageFlags.WRITE;
-        }
-        if ((pf & ElfImage.PF_X) != 0)
-        {
-            flags |= PageFlags.EXECUTE;
-        }
-        final long start = bias + elf.vaddr(i);
-        final long end = start + elf.memorySize(i);
-        final long fileEnd = start + elf.fileSize(i);
-        for (long va = start & ~(PAGE - 1); va < end; va += PAGE)
-        {
-            long pa = spaces.translate(root, va);
-            if (pa < 0)
-            {
-                pa = spaces.mapZeroed(root, va, flags);
-                if (pa < 0)
-                {
-                    return -Errno.ENOMEM;
-                }
-            }
-            else
-            {
-                spaces.widen(root, va, flags);
-            }
-            final long from = va > start ? va : start;
-            final long to = va + PAGE < fileEnd ? va + PAGE : fileEnd;
-            if (to > from)
-            {
-                memory.copy(elf.fileAddress(elf.offset(i) + (from - start)), pa + (from - va), to - from);
-            }
-        }
-        return 0;
-    }
 
     /**
-     * Map the first stack pages and write the Linux initial stack into them.
+     * Lay out the Linux initial stack and, when {@code write}, write it into the stack's top
+     * pages (mapped eagerly for it).
      *
-     * @return the initial sp, or a negative errno.
+     * @return when writing, the initial sp; else the lowest page it needs; or a negative errno.
      */
     private long buildStack(final ActorContext ctx, final int slot, final long root, final long bias,
-        final DirectBuffer text, final int nameLength, final int argc, final int envc)
+        final DirectBuffer text, final int nameLength, final int argc, final int envc, final boolean write)
     {
         // the argv and environment strings follow the name (and its NUL) in text
         final int stringsOffset = nameLength + 1;
@@ -746,15 +1034,10 @@ public final class ProcessManagerService implements Actor
         {
             return -Errno.E2BIG;
         }
-        final int flags = PageFlags.USER | PageFlags.ACCESSED | PageFlags.DIRTY | PageFlags.READ | PageFlags.WRITE;
-        for (long va = low; va < STACK_TOP; va += PAGE)
+        if (!write)
         {
-            if (spaces.mapZeroed(root, va, flags) < 0)
-            {
-                return -Errno.ENOMEM;
-            }
+            return low;
         }
-        stackLow[slot] = low;
         pokeBytes(root, stringsStart, text, stringsOffset, stringsLength);
         if (argc > 0)
         {
@@ -836,7 +1119,7 @@ public final class ProcessManagerService implements Actor
         while (done < length)
         {
             final long address = va + done;
-            final long pa = spaces.translate(root, address);
+            final long pa = format.physicalAddress(root, address);
             if (pa < 0)
             {
                 throw new IllegalStateException("initial stack page not mapped");
@@ -848,15 +1131,101 @@ public final class ProcessManagerService implements Actor
         }
     }
 
-    /** Frees every user page and page table of the slot's address space. */
-    private void releaseAddressSpace(final int slot, final int pid)
+    // ==================================================================== the VM service
+
+    private static long correlation(final int slot, final long seq)
     {
-        spaces.own(pid, slot);
-        spaces.release(roots[slot]);
-        roots[slot] = 0;
-        if (spaces.held(slot) != 0)
+        return (seq << 16) | slot;
+    }
+
+    /** @return the slot a VM reply is for, or -1 when the reply is stale (the slot moved on). */
+    private int vmSlot(final long correlation)
+    {
+        final int slot = (int)(correlation & 0xFFFF);
+        return slot < Pids.SLOTS && vmState[slot] != VM_NONE && vmSequence[slot] == correlation >>> 16 ? slot : -1;
+    }
+
+    /** Send a RegionMap of private anonymous memory for the slot's request in flight. */
+    private boolean map(final ActorContext ctx, final int slot, final long va, final long length,
+        final int protection, final boolean eager)
+    {
+        return vm.map(ctx, correlation(slot, vmSequence[slot]), asids[slot], va, length, RegionKind.ANONYMOUS,
+            protection, eager) >= 0;
+    }
+
+    private boolean unmap(final ActorContext ctx, final int slot, final long va, final long length)
+    {
+        return vm.unmap(ctx, correlation(slot, vmSequence[slot]), asids[slot], va, length) >= 0;
+    }
+
+    /** Give the slot's address space back to the VM; {@code after} says what follows its answer. */
+    private void destroySpace(final ActorContext ctx, final int slot, final int after)
+    {
+        afterDestroy[slot] = after;
+        // an answer still on its way to a call of this space is stale from now on
+        vmSequence[slot] = ++sequence;
+        callKind[slot] = CALL_NONE;
+        vmState[slot] = VM_DESTROY;
+        if (!sendDestroy(ctx, slot))
         {
-            leakedFrames += spaces.held(slot);
+            armRetry(ctx);
+        }
+    }
+
+    private boolean sendDestroy(final ActorContext ctx, final int slot)
+    {
+        if (vm.destroySpace(ctx, correlation(slot, vmSequence[slot]), asids[slot]) < 0)
+        {
+            return false;
+        }
+        vmState[slot] = VM_DESTROYING;
+        return true;
+    }
+
+    /** Send the destroys that found no room (from the retry timer). */
+    private void flushDestroys(final ActorContext ctx)
+    {
+        for (int slot = 0; slot < Pids.SLOTS; slot++)
+        {
+            if (vmState[slot] == VM_DESTROY && !sendDestroy(ctx, slot))
+            {
+                armRetry(ctx);
+                return;
+            }
+        }
+    }
+
+    /** The VM freed an address space (every page and table): the process goes on to its end. */
+    private void onVmDestroyed(final Message m, final ActorContext ctx)
+    {
+        vmDestroyedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final int slot = vmSlot(m.correlationId());
+        if (slot < 0 || vmState[slot] != VM_DESTROYING)
+        {
+            return;
+        }
+        final short vmStatus = vmDestroyedDecoder.statusRaw();
+        if (vmStatus == VmStatus.BUSY.value())
+        {
+            vmState[slot] = VM_DESTROY;
+            armRetry(ctx);
+            return;
+        }
+        if (vmStatus != VmStatus.OK.value())
+        {
+            // the space is lost to the VM (a kernel bug): counted, and reported at shutdown
+            spacesNotDestroyed++;
+        }
+        vmState[slot] = VM_NONE;
+        asids[slot] = 0;
+        roots[slot] = 0;
+        if (afterDestroy[slot] == AFTER_EXIT)
+        {
+            finishExit(ctx, slot);
+        }
+        else if (shuttingDown)
+        {
+            maybeReplyShutdown(ctx);
         }
     }
 
@@ -880,19 +1249,19 @@ public final class ProcessManagerService implements Actor
         }
         else if (number == SyscallNumbers.BRK)
         {
-            result(ctx, key, brk(slot, callDecoder.a0()), true);
+            brk(ctx, slot, key, callDecoder.a0());
         }
         else if (number == SyscallNumbers.MMAP)
         {
-            result(ctx, key, mmap(slot, callDecoder.a0(), callDecoder.a1(), callDecoder.a2(), callDecoder.a3()), true);
+            mmap(ctx, slot, key, callDecoder.a0(), callDecoder.a1(), callDecoder.a2(), callDecoder.a3());
         }
         else if (number == SyscallNumbers.MUNMAP)
         {
-            result(ctx, key, munmap(slot, callDecoder.a0(), callDecoder.a1()), true);
+            munmap(ctx, slot, key, callDecoder.a0(), callDecoder.a1());
         }
         else if (number == SyscallNumbers.MPROTECT)
         {
-            result(ctx, key, mprotect(slot, callDecoder.a0(), callDecoder.a1(), callDecoder.a2()), true);
+            mprotect(ctx, slot, key, callDecoder.a0(), callDecoder.a1(), callDecoder.a2());
         }
         else if (number == SyscallNumbers.WAIT4)
         {
@@ -996,108 +1365,99 @@ public final class ProcessManagerService implements Actor
         }
     }
 
-    private long brk(final int slot, final long request)
+    private void brk(final ActorContext ctx, final int slot, final long key, final long request)
     {
         final long current = brk[slot];
         if (request < brkStart[slot] || request - brkStart[slot] > BRK_MAX)
         {
-            return current;
+            result(ctx, key, current, true);
+            return;
         }
-        final long root = roots[slot];
         final long oldTop = (current + PAGE - 1) & ~(PAGE - 1);
         final long newTop = (request + PAGE - 1) & ~(PAGE - 1);
-        spaces.own(pids[slot], slot);
-        if ((newTop - oldTop) / PAGE > spaces.freeFrames())
+        if (newTop == oldTop)
         {
-            return current;
+            brk[slot] = request;
+            result(ctx, key, request, true);
+            return;
         }
-        if (newTop > oldTop)
+        if (newTop > oldTop && (newTop - oldTop) / PAGE > partitionFrames)
         {
-            final int flags = PageFlags.USER | PageFlags.ACCESSED | PageFlags.DIRTY | PageFlags.READ |
-                PageFlags.WRITE;
-            for (long va = oldTop; va < newTop; va += PAGE)
-            {
-                if (spaces.translate(root, va) >= 0 || spaces.mapZeroed(root, va, flags) < 0)
-                {
-                    spaces.unmap(root, oldTop, va);
-                    return current;
-                }
-            }
+            result(ctx, key, current, true);
+            return;
         }
-        else if (newTop < oldTop)
-        {
-            spaces.unmap(root, newTop, oldTop);
-        }
-        brk[slot] = request;
-        return request;
+        vmSequence[slot] = ++sequence;
+        // growing maps zeroed pages (OVERLAP when something is mapped there: the break stays);
+        // shrinking unmaps and frees them
+        final boolean sent = newTop > oldTop ? map(ctx, slot, oldTop, newTop - oldTop, USER_RW, true) :
+            unmap(ctx, slot, newTop, oldTop - newTop);
+        pending(ctx, slot, key, sent, CALL_BRK, request, 0);
     }
 
-    private long mmap(final int slot, final long addr, final long length, final long prot, final long flags)
+    private void mmap(final ActorContext ctx, final int slot, final long key, final long addr, final long length,
+        final long prot, final long flags)
     {
         final long mapFixed = 0x10;
         final long mapAnonymous = 0x20;
         final long mapShared = 0x01;
         final long mapPrivate = 0x02;
+        long error = 0;
         if (length <= 0 || length > BRK_MAX)
         {
-            return length == 0 ? -Errno.EINVAL : -Errno.ENOMEM;
+            error = length == 0 ? -Errno.EINVAL : -Errno.ENOMEM;
         }
-        if ((flags & (mapShared | mapPrivate)) == 0)
+        else if ((flags & (mapShared | mapPrivate)) == 0)
         {
-            return -Errno.EINVAL;
+            error = -Errno.EINVAL;
         }
-        if ((flags & mapAnonymous) == 0)
+        else if ((flags & mapAnonymous) == 0)
         {
-            return -Errno.EBADF;
+            error = -Errno.EBADF;
         }
-        if ((prot & ~7L) != 0 || prot == 0)
+        else if ((prot & ~7L) != 0 || prot == 0)
         {
-            return prot == 0 ? -Errno.ENOMEM : -Errno.EINVAL;
+            error = prot == 0 ? -Errno.ENOMEM : -Errno.EINVAL;
         }
         final long size = (length + PAGE - 1) & ~(PAGE - 1);
-        if (size / PAGE > spaces.freeFrames())
+        final boolean fixed = (flags & mapFixed) != 0;
+        long start = 0;
+        if (error == 0 && size / PAGE > partitionFrames)
         {
-            return -Errno.ENOMEM;
+            error = -Errno.ENOMEM;
         }
-        final long root = roots[slot];
-        final long start;
-        if ((flags & mapFixed) != 0)
+        else if (error == 0 && fixed)
         {
             if ((addr & (PAGE - 1)) != 0 || addr <= 0 || addr + size > STACK_TOP - STACK_MAX)
             {
-                return -Errno.EINVAL;
+                error = -Errno.EINVAL;
             }
             start = addr;
         }
-        else
+        else if (error == 0)
         {
             if (mmapNext[slot] - size < brkStart[slot] + BRK_MAX)
             {
-                return -Errno.ENOMEM;
+                error = -Errno.ENOMEM;
             }
             start = mmapNext[slot] - size;
         }
-        spaces.own(pids[slot], slot);
-        spaces.unmap(root, start, start + size);
-        final int pageFlags = pageFlags(prot);
-        for (long va = start; va < start + size; va += PAGE)
+        if (error != 0)
         {
-            if (spaces.mapZeroed(root, va, pageFlags) < 0)
-            {
-                spaces.unmap(root, start, va);
-                return -Errno.ENOMEM;
-            }
+            result(ctx, key, error, true);
+            return;
         }
-        if ((flags & mapFixed) == 0)
-        {
-            mmapNext[slot] = start;
-        }
-        return start;
+        // mapped eagerly, zeroed; what was there before is replaced (OVERLAP: unmap, then map again)
+        vmSequence[slot] = ++sequence;
+        final int protection = pageFlags(prot);
+        final boolean sent = map(ctx, slot, start, size, protection, true);
+        callProtection[slot] = protection;
+        callFixed[slot] = fixed;
+        pending(ctx, slot, key, sent, CALL_MMAP, start, size);
     }
 
     private static int pageFlags(final long prot)
     {
-        int f = PageFlags.USER | PageFlags.ACCESSED | PageFlags.DIRTY;
+        int f = PageFlags.USER;
         // as on Linux/RISC-V, write implies read, and exec-only stays readable
         if ((prot & 1) != 0 || (prot & 2) != 0 || (prot & 4) != 0)
         {
@@ -1114,44 +1474,166 @@ public final class ProcessManagerService implements Actor
         return f;
     }
 
-    private long munmap(final int slot, final long addr, final long length)
+    private void munmap(final ActorContext ctx, final int slot, final long key, final long addr, final long length)
     {
         if ((addr & (PAGE - 1)) != 0 || length <= 0 || addr < 0 || addr + length > STACK_TOP)
         {
-            return -Errno.EINVAL;
+            result(ctx, key, -Errno.EINVAL, true);
+            return;
         }
-        spaces.own(pids[slot], slot);
-        spaces.unmap(roots[slot], addr, (addr + length + PAGE - 1) & ~(PAGE - 1));
-        return 0;
+        vmSequence[slot] = ++sequence;
+        final boolean sent = unmap(ctx, slot, addr, ((addr + length + PAGE - 1) & ~(PAGE - 1)) - addr);
+        pending(ctx, slot, key, sent, CALL_MUNMAP, 0, 0);
     }
 
-    private long mprotect(final int slot, final long addr, final long length, final long prot)
+    private void mprotect(final ActorContext ctx, final int slot, final long key, final long addr, final long length,
+        final long prot)
     {
         if ((addr & (PAGE - 1)) != 0 || length < 0 || (prot & ~7L) != 0)
         {
-            return -Errno.EINVAL;
+            result(ctx, key, -Errno.EINVAL, true);
+            return;
         }
         if (addr < 0 || length > STACK_TOP || addr + length > STACK_TOP)
         {
-            return -Errno.ENOMEM;
+            result(ctx, key, -Errno.ENOMEM, true);
+            return;
         }
         final long end = (addr + length + PAGE - 1) & ~(PAGE - 1);
-        final long root = roots[slot];
-        if (spaces.mappedPages(root, addr, end) != (end - addr) / PAGE)
+        if (prot == 0 || end == addr)
         {
-            return -Errno.ENOMEM;
+            // PROT_NONE would need a non-leaf encoding of an inaccessible page: not supported yet;
+            // a range with a hole is -ENOMEM first (the page tables say which)
+            final long missing = end == addr ? 0 : (end - addr) / PAGE - mapped.count(format, roots[slot], addr, end);
+            result(ctx, key, missing != 0 ? -Errno.ENOMEM : prot == 0 ? -Errno.EINVAL : 0, true);
+            return;
         }
-        if (prot == 0)
+        vmSequence[slot] = ++sequence;
+        final boolean sent = vm.protect(ctx, correlation(slot, vmSequence[slot]), asids[slot], addr, end - addr,
+            pageFlags(prot)) >= 0;
+        pending(ctx, slot, key, sent, CALL_MPROTECT, 0, 0);
+    }
+
+    /**
+     * Keep a call waiting for the VM's answer; when its request found no room in the VM's
+     * queue, the thread runs the call again (nothing changed).
+     */
+    private void pending(final ActorContext ctx, final int slot, final long key, final boolean sent, final int kind,
+        final long a, final long b)
+    {
+        if (!sent)
         {
-            // PROT_NONE would need a non-leaf encoding of an inaccessible page: not supported yet
-            return -Errno.EINVAL;
+            local(ctx, LOCAL_RETRY, key, 0);
+            return;
         }
-        final int flags = pageFlags(prot);
-        for (long va = addr; va < end; va += PAGE)
+        callKind[slot] = kind;
+        callKey[slot] = key;
+        callA[slot] = a;
+        callB[slot] = b;
+    }
+
+    private void onVmMapped(final Message m, final ActorContext ctx)
+    {
+        vmMappedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final int slot = vmSlot(m.correlationId());
+        if (slot < 0)
         {
-            spaces.protect(root, va, flags);
+            return;
         }
-        return 0;
+        callAnswered(ctx, slot, vmMappedDecoder.statusRaw());
+    }
+
+    private void onVmUnmapped(final Message m, final ActorContext ctx)
+    {
+        vmUnmappedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final int slot = vmSlot(m.correlationId());
+        if (slot >= 0)
+        {
+            callAnswered(ctx, slot, vmUnmappedDecoder.statusRaw());
+        }
+    }
+
+    private void onVmProtected(final Message m, final ActorContext ctx)
+    {
+        vmProtectedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final int slot = vmSlot(m.correlationId());
+        if (slot >= 0)
+        {
+            callAnswered(ctx, slot, vmProtectedDecoder.statusRaw());
+        }
+    }
+
+    /** The VM answered a memory call: answer the thread (the engine's TLB is flushed first). */
+    private void callAnswered(final ActorContext ctx, final int slot, final short vmStatus)
+    {
+        final int kind = callKind[slot];
+        final long key = callKey[slot];
+        callKind[slot] = CALL_NONE;
+        if (kind == CALL_NONE || kind == CALL_FAULT || vmState[slot] != VM_LIVE || state[slot] != ALIVE)
+        {
+            return;
+        }
+        final boolean ok = vmStatus == VmStatus.OK.value();
+        if (vmStatus == VmStatus.BUSY.value())
+        {
+            // nothing changed: the thread makes the call again
+            local(ctx, LOCAL_RETRY, key, 0);
+            return;
+        }
+        final long start = callA[slot];
+        final long size = callB[slot];
+        switch (kind)
+        {
+            case CALL_BRK ->
+            {
+                if (ok)
+                {
+                    brk[slot] = start;
+                }
+                result(ctx, key, brk[slot], true);
+            }
+            case CALL_MMAP, CALL_MMAP_REMAP ->
+            {
+                if (ok)
+                {
+                    if (!callFixed[slot])
+                    {
+                        mmapNext[slot] = start;
+                    }
+                    result(ctx, key, start, true);
+                }
+                else if (kind == CALL_MMAP && vmStatus == VmStatus.OVERLAP.value())
+                {
+                    vmSequence[slot] = ++sequence;
+                    pending(ctx, slot, key, unmap(ctx, slot, start, size), CALL_MMAP_UNMAP, start, size);
+                }
+                else
+                {
+                    result(ctx, key, -Errno.ENOMEM, true);
+                }
+            }
+            case CALL_MMAP_UNMAP ->
+            {
+                vmSequence[slot] = ++sequence;
+                if (!ok)
+                {
+                    result(ctx, key, -Errno.ENOMEM, true);
+                }
+                else if (!map(ctx, slot, start, size, callProtection[slot], true))
+                {
+                    // what was there is gone, as it would be after a failed map
+                    result(ctx, key, -Errno.ENOMEM, true);
+                }
+                else
+                {
+                    pending(ctx, slot, key, true, CALL_MMAP_REMAP, start, size);
+                }
+            }
+            case CALL_MUNMAP, CALL_MPROTECT ->
+                result(ctx, key, ok ? 0 : vmStatus == VmStatus.INVALID_ARGUMENT.value() ? -Errno.EINVAL : -Errno.ENOMEM,
+                    true);
+            default -> throw new IllegalStateException("a memory call of no known kind");
+        }
     }
 
     // ==================================================================== faults
@@ -1168,25 +1650,58 @@ public final class ProcessManagerService implements Actor
         final int cause = faultDecoder.cause();
         final long address = faultDecoder.tval();
         final short kind = faultDecoder.kind();
-        final boolean pageFault = kind == UserEngine.KIND_PAGE;
-        if (pageFault && address < stackLow[slot] && address >= STACK_TOP - STACK_MAX &&
-            spaces.translate(roots[slot], address) < 0)
+        if (kind == UserEngine.KIND_PAGE && vmState[slot] == VM_LIVE)
         {
-            spaces.own(pid, slot);
-            final int flags = PageFlags.USER | PageFlags.ACCESSED | PageFlags.DIRTY | PageFlags.READ |
-                PageFlags.WRITE;
-            final long va = address & ~(PAGE - 1);
-            if (spaces.mapZeroed(roots[slot], va, flags) >= 0)
+            // the VM resolves it (a stack page on demand, accessed/dirty state) or says why not;
+            // the trap does not say which access it was
+            vmSequence[slot] = ++sequence;
+            final long key = faultDecoder.threadKey();
+            if (vm.pageFault(ctx, correlation(slot, vmSequence[slot]), asids[slot], address, AccessKind.UNKNOWN) < 0)
             {
-                stackLow[slot] = va;
-                local(ctx, LOCAL_RETRY, faultDecoder.threadKey(), 0);
+                local(ctx, LOCAL_RETRY, key, 0);
                 return;
             }
+            callKind[slot] = CALL_FAULT;
+            callKey[slot] = key;
+            callA[slot] = address;
+            faultCause[slot] = cause;
+            faultPc[slot] = faultDecoder.pc();
+            return;
         }
         final int signal = kind == UserEngine.KIND_ILLEGAL ? SIGILL : kind == UserEngine.KIND_BREAKPOINT ? SIGTRAP :
             kind == UserEngine.KIND_MISALIGNED ? SIGBUS : SIGSEGV;
+        faulted(ctx, slot, signal, cause, address, faultDecoder.pc());
+    }
+
+    private void onVmFault(final Message m, final ActorContext ctx)
+    {
+        vmFaultDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final int slot = vmSlot(m.correlationId());
+        if (slot < 0 || callKind[slot] != CALL_FAULT)
+        {
+            return;
+        }
+        callKind[slot] = CALL_NONE;
+        if (state[slot] != ALIVE)
+        {
+            return;
+        }
+        final short result = vmFaultDecoder.resultRaw();
+        if (result == FaultResult.RESOLVED.value() || result == FaultResult.RETRY.value())
+        {
+            // the instruction runs again (on RETRY it faults again once the VM has room)
+            local(ctx, LOCAL_RETRY, callKey[slot], 0);
+            return;
+        }
+        // not allowed, or no frame for it: the process ends as Linux would end it
+        faulted(ctx, slot, SIGSEGV, faultCause[slot], callA[slot], faultPc[slot]);
+    }
+
+    private void faulted(final ActorContext ctx, final int slot, final int signal, final int cause, final long address,
+        final long pc)
+    {
         final int waitStatus = Pids.signalled(signal);
-        event(ctx, pid, ProcessEventKind.FAULTED, waitStatus, cause, address, faultDecoder.pc());
+        event(ctx, pids[slot], ProcessEventKind.FAULTED, waitStatus, cause, address, pc);
         terminate(ctx, slot, waitStatus);
     }
 
@@ -1210,12 +1725,19 @@ public final class ProcessManagerService implements Actor
         stoppedDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
         final int pid = stoppedDecoder.pid();
         final int slot = Pids.slot(pid, cpuCount);
-        if (pids[slot] != pid || state[slot] != DYING)
+        if (pids[slot] != pid || state[slot] != DYING || vmState[slot] != VM_LIVE)
         {
             return;
         }
         instructions[slot] += stoppedDecoder.instructions();
-        releaseAddressSpace(slot, pid);
+        // its memory goes first; the rest of its end follows the VM's answer
+        destroySpace(ctx, slot, AFTER_EXIT);
+    }
+
+    /** A dead process's address space is gone: close its capabilities, collect its children, become a zombie. */
+    private void finishExit(final ActorContext ctx, final int slot)
+    {
+        final int pid = pids[slot];
         // its capabilities go with it, the ones it held for its children too
         handles.close(slot);
         spaceState[slot] = SPACE_CLOSE;
@@ -1952,8 +2474,8 @@ public final class ProcessManagerService implements Actor
         for (int slot = 0; slot < Pids.SLOTS; slot++)
         {
             // a process still opening or a space still closing: its capabilities are not gone yet
-            if (state[slot] == DYING || state[slot] == ALIVE || state[slot] == OPENING ||
-                spaceState[slot] != SPACE_NONE)
+            if (state[slot] == DYING || state[slot] == ALIVE || state[slot] == OPENING || state[slot] == CREATING ||
+                spaceState[slot] != SPACE_NONE || vmState[slot] != VM_NONE)
             {
                 return;
             }
@@ -1962,16 +2484,13 @@ public final class ProcessManagerService implements Actor
                 freeSlot(slot);
             }
         }
-        long held = 0;
-        for (int slot = 0; slot < Pids.SLOTS; slot++)
-        {
-            held += spaces.held(slot);
-        }
         if (ctx.claim(shutdownRequester, shutdownCorrelation, shutDownEncoder, 0) < 0)
         {
             throw new IllegalStateException("cannot answer ShutdownProcesses");
         }
-        shutDownEncoder.framesInUse(held);
+        // every address space went back to the VM, which returned its frames to the partition
+        // (checked on the VM's side); what could be lost here is a space the VM refused to destroy
+        shutDownEncoder.framesInUse(spacesNotDestroyed);
         ctx.commit();
         shutdownReplied = true;
     }
@@ -1979,7 +2498,7 @@ public final class ProcessManagerService implements Actor
     private void onProcessesShutDown(final Message m, final ActorContext ctx)
     {
         shutDownDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
-        framesLeftAtShutdown += shutDownDecoder.framesInUse();
+        spacesLeftAtShutdown += shutDownDecoder.framesInUse();
         shutdownReplies++;
         if (shutdownReplies == cpuCount)
         {
@@ -2129,16 +2648,30 @@ public final class ProcessManagerService implements Actor
         return finished;
     }
 
-    /** @return frames the CPUs still held when the machine shut down (CPU 0; 0 unless leaked). */
-    public long framesLeftAtShutdown()
+    /**
+     * @return address spaces the CPUs' VM services refused to destroy, as the CPUs reported them
+     * when the machine shut down (CPU 0; 0 unless the kernel has a bug).
+     */
+    public long spacesLeftAtShutdown()
     {
-        return framesLeftAtShutdown;
+        return spacesLeftAtShutdown;
     }
 
-    /** @return frames a dead process still held after its memory was released (0 unless leaked). */
-    public long leakedFrames()
+    /** @return address spaces of this CPU's processes the VM refused to destroy (0 unless the kernel has a bug). */
+    public long spacesNotDestroyed()
     {
-        return leakedFrames + spaces.frames().rejectedFrees();
+        return spacesNotDestroyed;
+    }
+
+    /** @return address spaces this CPU's processes hold in its VM service (0 after shutdown). */
+    public int addressSpacesInUse()
+    {
+        int n = 0;
+        for (int slot = 0; slot < Pids.SLOTS; slot++)
+        {
+            n += vmState[slot] != VM_NONE ? 1 : 0;
+        }
+        return n;
     }
 
     /** @return processes created on this CPU. */
@@ -2187,9 +2720,29 @@ public final class ProcessManagerService implements Actor
         return n;
     }
 
-    /** @return this CPU's frame source (free frames, accounting). */
-    public ProcessFrames frames()
+    /** Counts the 4 KiB pages mapped in a range by walking the page tables (read only). */
+    private static final class MappedPages implements PageTableVisitor
     {
-        return spaces.frames();
+        private long from;
+        private long to;
+        private long total;
+
+        long count(final PageTableFormat format, final long root, final long start, final long end)
+        {
+            from = start;
+            to = end;
+            total = 0;
+            format.walk(root, this);
+            return total;
+        }
+
+        @Override
+        public void onLeaf(final long virtualAddress, final long physicalAddress, final long size, final int flags)
+        {
+            if (virtualAddress >= from && virtualAddress < to)
+            {
+                total++;
+            }
+        }
     }
 }

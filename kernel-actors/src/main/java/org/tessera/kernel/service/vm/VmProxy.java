@@ -2,6 +2,7 @@ package org.tessera.kernel.service.vm;
 
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.messages.vm.AccessKind;
+import org.tessera.messages.vm.AddressSpaceBuildEncoder;
 import org.tessera.messages.vm.AddressSpaceCreateEncoder;
 import org.tessera.messages.vm.AddressSpaceDestroyEncoder;
 import org.tessera.messages.vm.AddressSpaceForkEncoder;
@@ -23,6 +24,7 @@ public final class VmProxy
 {
     private final long vm;
     private final AddressSpaceCreateEncoder create = new AddressSpaceCreateEncoder();
+    private final AddressSpaceBuildEncoder build = new AddressSpaceBuildEncoder();
     private final AddressSpaceDestroyEncoder destroy = new AddressSpaceDestroyEncoder();
     private final AddressSpaceForkEncoder fork = new AddressSpaceForkEncoder();
     private final RegionMapEncoder map = new RegionMapEncoder();
@@ -51,6 +53,33 @@ public final class VmProxy
         final int result = ctx.claim(vm, correlationId, create, 0);
         if (result >= 0)
         {
+            ctx.commit();
+        }
+        return result;
+    }
+
+    /**
+     * {@code AddressSpaceBuild}: a new space with {@code count} private anonymous regions (the
+     * first {@code count} entries of the arrays); reply {@code AddressSpaceCreateReply}.
+     *
+     * @param protection {@link org.tessera.arch.spi.PageFlags} read/write/execute/user bits per region.
+     * @param eager      per region: populate now rather than on the first access.
+     */
+    public int buildSpace(
+        final ActorContext ctx, final long correlationId, final int count, final long[] va, final long[] length,
+        final int[] protection, final boolean[] eager)
+    {
+        final int varLength = AddressSpaceBuildEncoder.RegionsEncoder.sbeHeaderSize() +
+            count * AddressSpaceBuildEncoder.RegionsEncoder.sbeBlockLength();
+        final int result = ctx.claim(vm, correlationId, build, varLength);
+        if (result >= 0)
+        {
+            final AddressSpaceBuildEncoder.RegionsEncoder regions = build.regionsCount(count);
+            for (int i = 0; i < count; i++)
+            {
+                regions.next().virtualAddress(va[i]).length(length[i]).kind(RegionKind.ANONYMOUS)
+                    .protection((short)protection[i]).eager((short)(eager[i] ? 1 : 0));
+            }
             ctx.commit();
         }
         return result;

@@ -15,6 +15,7 @@ import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.messages.runtime.ErrorCode;
 import org.tessera.messages.runtime.ErrorReplyDecoder;
 import org.tessera.messages.runtime.TimerFiredDecoder;
+import org.tessera.messages.vm.AddressSpaceBuildDecoder;
 import org.tessera.messages.vm.AddressSpaceCreateDecoder;
 import org.tessera.messages.vm.AddressSpaceCreateReplyEncoder;
 import org.tessera.messages.vm.AddressSpaceDestroyDecoder;
@@ -81,6 +82,8 @@ public final class VmService implements Actor
 {
     /** Instance of the VM service at its address (the TLB services use {@link TlbService#INSTANCE}). */
     public static final int INSTANCE = 0;
+    /** Instance of the per-CPU VM service that holds the address spaces of the CPU's processes. */
+    public static final int PROCESS_INSTANCE = 2;
     /** Default page count above which a batch becomes a whole-space flush. */
     public static final int DEFAULT_SHOOTDOWN_THRESHOLD_PAGES = 32;
     /** Delay before a send refused by back-pressure is retried, nanoseconds. */
@@ -92,6 +95,8 @@ public final class VmService implements Actor
     static final int PROTECTION_BITS = PageFlags.READ | PageFlags.WRITE | PageFlags.EXECUTE | PageFlags.USER;
     private static final int RIGHTS = PageFlags.READ | PageFlags.WRITE | PageFlags.EXECUTE | PageFlags.USER;
     private static final long MAX_RANGE = 1L << 48;
+    /** {@code AccessKind.UNKNOWN} of vm.xml (version 1): the trap did not say which access faulted. */
+    static final int ACCESS_UNKNOWN = org.tessera.messages.vm.AccessKind.UNKNOWN.value();
 
     private static final byte SPACE_FREE = 0;
     private static final byte SPACE_LIVE = 1;
@@ -134,6 +139,7 @@ public final class VmService implements Actor
     private final LeafVisitor visitor = new LeafVisitor(this);
 
     private final AddressSpaceCreateDecoder createDecoder = new AddressSpaceCreateDecoder();
+    private final AddressSpaceBuildDecoder buildDecoder = new AddressSpaceBuildDecoder();
     private final AddressSpaceDestroyDecoder destroyDecoder = new AddressSpaceDestroyDecoder();
     private final RegionMapDecoder mapDecoder = new RegionMapDecoder();
     private final UnmapDecoder unmapDecoder = new UnmapDecoder();
@@ -237,6 +243,15 @@ public final class VmService implements Actor
         return ActorAddress.of(cpu, ServiceIds.VM, INSTANCE);
     }
 
+    /**
+     * @param cpu a CPU.
+     * @return the address of the VM service holding that CPU's processes' address spaces.
+     */
+    public static long processAddress(final int cpu)
+    {
+        return ActorAddress.of(cpu, ServiceIds.VM, PROCESS_INSTANCE);
+    }
+
     @Override
     public void onMessage(final Message m, final ActorContext ctx)
     {
@@ -245,6 +260,7 @@ public final class VmService implements Actor
             switch (m.templateId())
             {
                 case AddressSpaceCreateDecoder.TEMPLATE_ID -> onCreate(m, ctx);
+                case AddressSpaceBuildDecoder.TEMPLATE_ID -> onBuild(m, ctx);
                 case AddressSpaceDestroyDecoder.TEMPLATE_ID -> onDestroy(m, ctx);
                 case RegionMapDecoder.TEMPLATE_ID -> onMap(m, ctx);
                 case UnmapDecoder.TEMPLATE_ID -> onUnmap(m, ctx);
@@ -286,28 +302,119 @@ public final class VmService implements Actor
         {
             return;
         }
+        newSpace(s);
+        submit(s, ctx);
+    }
+
+    private void onBuild(final Message m, final ActorContext ctx)
+    {
+        buildDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final ShootdownSession s = open(m, ctx, AddressSpaceCreateReplyEncoder.TEMPLATE_ID, 0);
+        if (s == null)
+        {
+            return;
+        }
+        final int space = newSpace(s);
+        if (space >= 0)
+        {
+            final short status = addInitialRegions(space, buildDecoder.regions());
+            if (status != VmStatus.OK.value())
+            {
+                // No CPU knows the space yet: it goes at once, pages then tables, as a destroy.
+                s.status = status;
+                s.asid = 0;
+                s.value2 = -1;
+                s.space = space;
+                s.destroyed = true;
+                spaceState[space] = SPACE_DESTROYING;
+                visitor.begin(VISIT_DESTROY, space, -1, s);
+                format.walk(roots[space], visitor);
+                regionCounts[space] = 0;
+            }
+        }
+        submit(s, ctx);
+    }
+
+    /**
+     * Take a free space id and give it a root table; the session carries the id and the root.
+     *
+     * @return the space's index, or -1 with the session's status saying why not.
+     */
+    private int newSpace(final ShootdownSession s)
+    {
+        s.value2 = -1;
         final int space = freeSpace();
         if (space < 0)
         {
             s.status = VmStatus.TOO_MANY_SPACES.value();
+            return -1;
         }
-        else
+        final long root = format.createRoot(frames);
+        if (root < 0)
         {
-            final long root = format.createRoot(frames);
-            if (root < 0)
+            s.status = VmStatus.NO_MEMORY.value();
+            return -1;
+        }
+        spaceState[space] = SPACE_LIVE;
+        roots[space] = root;
+        cpuMasks[space] = 0;
+        regionCounts[space] = 0;
+        s.asid = space + 1;
+        s.value2 = root;
+        return space;
+    }
+
+    /**
+     * Add a build's initial regions, each as a RegionMap would (checked, populated when eager,
+     * merged with its anonymous neighbours).
+     *
+     * @return OK, or the status of the first region that could not be added (the caller takes
+     * the space down).
+     */
+    private short addInitialRegions(final int space, final AddressSpaceBuildDecoder.RegionsDecoder regions)
+    {
+        short status = VmStatus.OK.value();
+        while (regions.hasNext())
+        {
+            // every entry is read, also after a failure: the decoder checks the order of access
+            regions.next();
+            final long va = regions.virtualAddress();
+            final long length = regions.length();
+            final short kind = regions.kindRaw();
+            final int protection = regions.protection();
+            final boolean eager = regions.eager() != 0;
+            if (status != VmStatus.OK.value())
             {
-                s.status = VmStatus.NO_MEMORY.value();
+                continue;
             }
-            else
+            if (kind != RegionKind.ANONYMOUS.value() && kind != RegionKind.GUARD.value())
             {
-                spaceState[space] = SPACE_LIVE;
-                roots[space] = root;
-                cpuMasks[space] = 0;
-                regionCounts[space] = 0;
-                s.asid = space + 1;
+                status = VmStatus.INVALID_ARGUMENT.value();
+                continue;
+            }
+            status = checkMap(space + 1, va, length, kind, protection, ImageSource.FRAMES.value(), 0, 0, 0);
+            if (status != VmStatus.OK.value())
+            {
+                continue;
+            }
+            final int r = addRegion(space, va, va + length, kind, protection);
+            if (eager && kind != RegionKind.GUARD.value())
+            {
+                for (long p = va; p != va + length; p += PAGE)
+                {
+                    if (populate(space, r, p) < 0)
+                    {
+                        status = VmStatus.NO_MEMORY.value();
+                        break;
+                    }
+                }
+            }
+            if (status == VmStatus.OK.value())
+            {
+                coalesce(space, r);
             }
         }
-        submit(s, ctx);
+        return status;
     }
 
     private void onDestroy(final Message m, final ActorContext ctx)
@@ -371,6 +478,7 @@ public final class VmService implements Actor
         regionImageBase[r] = physicalBase;
         if (kind == RegionKind.GUARD.value() || (!eager && kind != RegionKind.SHARED.value()))
         {
+            coalesce(space, r);
             submit(s, ctx);
             return;
         }
@@ -407,6 +515,10 @@ public final class VmService implements Actor
             pages++;
         }
         s.value1 = pages;
+        if (s.status == VmStatus.OK.value())
+        {
+            coalesce(space, r);
+        }
         submit(s, ctx);
     }
 
@@ -617,7 +729,7 @@ public final class VmService implements Actor
         {
             s.faultReason = FaultReason.NO_SUCH_SPACE.value();
         }
-        else if (!format.isCanonical(va) || access < AccessKind.READ || access > AccessKind.EXECUTE)
+        else if (!format.isCanonical(va) || access < AccessKind.READ || access > ACCESS_UNKNOWN)
         {
             s.faultReason = FaultReason.BAD_ADDRESS.value();
         }
@@ -644,10 +756,11 @@ public final class VmService implements Actor
             s.faultReason = FaultReason.GUARD.value();
             return;
         }
+        final boolean unknown = access == ACCESS_UNKNOWN;
         final int needed = access == AccessKind.WRITE ? PageFlags.WRITE :
             access == AccessKind.EXECUTE ? PageFlags.EXECUTE : PageFlags.READ;
         final int protection = regionProtection[r];
-        if ((protection & needed) == 0)
+        if (!unknown && (protection & needed) == 0)
         {
             s.faultReason = FaultReason.PROTECTION.value();
             return;
@@ -668,46 +781,110 @@ public final class VmService implements Actor
         else
         {
             pa = format.physicalAddress(root, page);
-            if ((flags & needed) == 0)
+            final boolean lacksWrite = (protection & PageFlags.WRITE) != 0 && (flags & PageFlags.WRITE) == 0;
+            if (unknown)
             {
-                // The region allows the access and the entry does not: a copy-on-write page.
-                final int frame = (int)(pa >>> PAGE_SHIFT);
-                if (regionShared[r] || !owned(pa) || referenceCounts[frame] == 1)
+                // Whatever the access was, it faulted: if the entry lacked nothing it could get
+                // (state bits first, then write access), the access was not allowed.
+                if (!markUsed(root, page, flags, access, protection))
                 {
-                    // Only this entry maps it: give the rights back. Nothing to invalidate,
-                    // rights only grow (a stale read-only entry faults once more, harmlessly).
-                    format.protect(root, page, protection);
-                    copyOnWriteReuses++;
-                }
-                else
-                {
-                    final long copy = frames.allocateZeroedFrame();
-                    if (copy < 0)
+                    if (!lacksWrite)
                     {
-                        s.faultResult = FaultResult.NO_MEMORY.value();
+                        s.faultReason = FaultReason.PROTECTION.value();
                         return;
                     }
-                    memory.copy(pa, copy, PAGE);
-                    format.unmap(root, page, PAGE);
-                    final int status = format.map(root, page, copy, PAGE, protection, frames);
-                    if (status != PageTableStatus.OK)
-                    {
-                        // The leaf's table exists (the old entry was in it): cannot fail.
-                        throw new IllegalStateException("vm: remap after copy-on-write failed");
-                    }
-                    referenceCounts[(int)(copy >>> PAGE_SHIFT)] = 1;
-                    referenceCounts[frame]--;
-                    // Other CPUs may still hold the read-only translation to the old frame and
-                    // would read stale data: invalidate before answering.
-                    s.addRange(page, PAGE, threshold);
-                    copyOnWriteCopies++;
-                    pa = copy;
+                    pa = breakShare(s, r, root, page, pa, AccessKind.WRITE);
                 }
+            }
+            else if ((flags & needed) == 0)
+            {
+                // The region allows the access and the entry does not: a copy-on-write page.
+                pa = breakShare(s, r, root, page, pa, access);
+            }
+            else
+            {
+                markUsed(root, page, flags, access, protection);
+            }
+            if (pa < 0)
+            {
+                s.faultResult = FaultResult.NO_MEMORY.value();
+                return;
             }
         }
         s.faultResult = FaultResult.RESOLVED.value();
         s.faultReason = FaultReason.NONE.value();
         s.value1 = pa | offset;
+    }
+
+    /**
+     * Give a copy-on-write page of region {@code r} its region's rights: in place when only this
+     * entry maps it, else in a copy.
+     *
+     * @return the frame the page maps now, or a negative value when no frame was available.
+     */
+    private long breakShare(
+        final ShootdownSession s, final int r, final long root, final long page, final long pa, final int access)
+    {
+        final int protection = regionProtection[r];
+        final int frame = (int)(pa >>> PAGE_SHIFT);
+        if (regionShared[r] || !owned(pa) || referenceCounts[frame] == 1)
+        {
+            // Only this entry maps it: give the rights back. Nothing to invalidate, rights
+            // only grow (a stale read-only entry faults once more, harmlessly).
+            format.protect(root, page, protection);
+            markUsed(root, page, format.flags(root, page), access, protection);
+            copyOnWriteReuses++;
+            return pa;
+        }
+        final long copy = frames.allocateZeroedFrame();
+        if (copy < 0)
+        {
+            return -1;
+        }
+        memory.copy(pa, copy, PAGE);
+        format.unmap(root, page, PAGE);
+        final int status = format.map(root, page, copy, PAGE, leafFlags(protection), frames);
+        if (status != PageTableStatus.OK)
+        {
+            // The leaf's table exists (the old entry was in it): cannot fail.
+            throw new IllegalStateException("vm: remap after copy-on-write failed");
+        }
+        referenceCounts[(int)(copy >>> PAGE_SHIFT)] = 1;
+        referenceCounts[frame]--;
+        // Other CPUs may still hold the read-only translation to the old frame and would read
+        // stale data: invalidate before answering.
+        s.addRange(page, PAGE, threshold);
+        copyOnWriteCopies++;
+        return copy;
+    }
+
+    /**
+     * Set the accessed state (and the dirty state for a write) that an MMU managing them as
+     * Svade does leaves to the kernel: it faults instead of setting them. For an
+     * {@code ACCESS_UNKNOWN} fault the most the entry allows is assumed (a writable entry gets
+     * both bits).
+     *
+     * @return true when a bit was missing (and is now set).
+     */
+    private boolean markUsed(final long root, final long page, final int flags, final int access, final int protection)
+    {
+        final int kind = access != ACCESS_UNKNOWN ? access : (flags & PageFlags.WRITE) != 0 ? AccessKind.WRITE :
+            (flags & PageFlags.READ) != 0 ? AccessKind.READ : AccessKind.EXECUTE;
+        final int wanted = kind == AccessKind.WRITE ? PageFlags.ACCESSED_DIRTY : PageFlags.ACCESSED;
+        if (flags < 0 || (flags & wanted) == wanted)
+        {
+            return false;
+        }
+        // The format's translate is the MMU's own update: it sets exactly these bits when the
+        // entry permits the access.
+        return format.translate(root, page, kind, (protection & PageFlags.USER) != 0) >= 0;
+    }
+
+    /** @return the entry flags of a page the VM populates: its rights, already accessed (and dirty when writable). */
+    static int leafFlags(final int protection)
+    {
+        return (protection & PageFlags.WRITE) != 0 ? protection | PageFlags.ACCESSED_DIRTY :
+            protection | PageFlags.ACCESSED;
     }
 
     private void onFork(final Message m, final ActorContext ctx)
@@ -1071,6 +1248,7 @@ public final class VmService implements Actor
             s.status = VmStatus.BUSY.value();
             s.faultResult = FaultResult.RETRY.value();
             s.value1 = -1;
+            s.value2 = replyTemplate == AddressSpaceCreateReplyEncoder.TEMPLATE_ID ? -1 : 0;
             s.state(ShootdownSession.State.REPLYING, ShootdownSession.REASON_NOTHING_TO_INVALIDATE, ctx);
             reply(s, ctx);
             return null;
@@ -1091,7 +1269,7 @@ public final class VmService implements Actor
                 {
                     return false;
                 }
-                createReply.status(status).asid(s.asid);
+                createReply.status(status).asid(s.asid).root(s.value2);
             }
             case AddressSpaceDestroyReplyEncoder.TEMPLATE_ID ->
             {
@@ -1193,7 +1371,7 @@ public final class VmService implements Actor
             }
             own = true;
         }
-        final int status = format.map(roots[space], va, pa, PAGE, regionProtection[r], frames);
+        final int status = format.map(roots[space], va, pa, PAGE, leafFlags(regionProtection[r]), frames);
         if (status != PageTableStatus.OK)
         {
             if (own)
@@ -1227,7 +1405,7 @@ public final class VmService implements Actor
                 throw new IllegalStateException("vm: a shared region has a page without a frame");
             }
         }
-        final int status = format.map(roots[space], va, pa, PAGE, regionProtection[r], frames);
+        final int status = format.map(roots[space], va, pa, PAGE, leafFlags(regionProtection[r]), frames);
         if (status != PageTableStatus.OK)
         {
             return status;
@@ -1452,6 +1630,52 @@ public final class VmService implements Actor
         return r;
     }
 
+    /**
+     * Merge region {@code r} with the ANONYMOUS regions of the same protection right before and
+     * after it: a heap grown a few pages at a time, or mappings placed next to each other, stay
+     * one region, so a space does not run out of region slots.
+     */
+    private void coalesce(final int space, final int r)
+    {
+        if (regionKind[r] != RegionKind.ANONYMOUS.value())
+        {
+            return;
+        }
+        final int base = space * maxRegions;
+        int current = r;
+        boolean merged = true;
+        while (merged)
+        {
+            merged = false;
+            for (int i = 0; i < regionCounts[space]; i++)
+            {
+                final int o = base + i;
+                if (o == current || regionKind[o] != RegionKind.ANONYMOUS.value() || regionShared[o] ||
+                    regionProtection[o] != regionProtection[current])
+                {
+                    continue;
+                }
+                if (regionEnd[o] == regionStart[current] || regionStart[o] == regionEnd[current])
+                {
+                    if (regionEnd[o] == regionStart[current])
+                    {
+                        regionEnd[o] = regionEnd[current];
+                    }
+                    else
+                    {
+                        regionStart[o] = regionStart[current];
+                    }
+                    final int last = base + regionCounts[space] - 1;
+                    removeRegion(space, current);
+                    // the last region moved into the freed slot
+                    current = o == last ? current : o;
+                    merged = true;
+                    break;
+                }
+            }
+        }
+    }
+
     private void removeRegion(final int space, final int r)
     {
         final int last = space * maxRegions + --regionCounts[space];
@@ -1548,7 +1772,9 @@ public final class VmService implements Actor
                 vm.format.protect(vm.roots[space], va, childFlags);
                 session.addRange(va, size, vm.threshold);
             }
-            if (vm.format.map(vm.roots[other], va, pa, size, childFlags, vm.frames) != PageTableStatus.OK)
+            // the child's entry starts with the parent's accessed/dirty state
+            final int childState = flags & PageFlags.ACCESSED_DIRTY;
+            if (vm.format.map(vm.roots[other], va, pa, size, childFlags | childState, vm.frames) != PageTableStatus.OK)
             {
                 failed = true;
                 return;

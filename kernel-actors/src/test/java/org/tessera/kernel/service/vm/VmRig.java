@@ -29,6 +29,7 @@ import org.tessera.kernel.service.frame.PhysicalLayout;
 import org.tessera.lockfree.Inbox;
 import org.tessera.messages.runtime.StartDecoder;
 import org.tessera.messages.vm.AccessKind;
+import org.tessera.messages.vm.AddressSpaceBuildEncoder;
 import org.tessera.messages.vm.AddressSpaceCreateReplyDecoder;
 import org.tessera.messages.vm.AddressSpaceDestroyReplyDecoder;
 import org.tessera.messages.vm.AddressSpaceForkReplyDecoder;
@@ -258,6 +259,42 @@ final class VmRig implements AutoCloseable
         d.wrap(r.body(), 0, r.blockLength(), r.version());
         assertEquals(VmStatus.OK, d.status());
         return d.asid();
+    }
+
+    /** The reply to an AddressSpaceCreate, for its root. */
+    AddressSpaceCreateReplyDecoder createReply(final int cpu)
+    {
+        final AddressSpaceCreateReplyDecoder d = new AddressSpaceCreateReplyDecoder();
+        final Reply r = call(cpu, ctx -> sent(clients[cpu].proxy.createSpace(ctx, next(ctx, clients[cpu]))));
+        d.wrap(r.body(), 0, r.blockLength(), r.version());
+        return d;
+    }
+
+    /** An initial region of an AddressSpaceBuild. */
+    record Initial(long va, long length, RegionKind kind, int protection, boolean eager)
+    {
+    }
+
+    /** AddressSpaceBuild with the given regions, of any kind (the proxy sends only anonymous ones). */
+    AddressSpaceCreateReplyDecoder build(final int cpu, final Initial... regions)
+    {
+        final AddressSpaceCreateReplyDecoder d = new AddressSpaceCreateReplyDecoder();
+        final Reply r = call(cpu, ctx ->
+        {
+            final AddressSpaceBuildEncoder e = new AddressSpaceBuildEncoder();
+            final int varLength = AddressSpaceBuildEncoder.RegionsEncoder.sbeHeaderSize() +
+                regions.length * AddressSpaceBuildEncoder.RegionsEncoder.sbeBlockLength();
+            sent(ctx.claim(vmAddress(), next(ctx, clients[cpu]), e, varLength));
+            final AddressSpaceBuildEncoder.RegionsEncoder g = e.regionsCount(regions.length);
+            for (final Initial i : regions)
+            {
+                g.next().virtualAddress(i.va()).length(i.length()).kind(i.kind()).protection((short)i.protection())
+                    .eager((short)(i.eager() ? 1 : 0));
+            }
+            ctx.commit();
+        });
+        d.wrap(r.body(), 0, r.blockLength(), r.version());
+        return d;
     }
 
     AddressSpaceDestroyReplyDecoder destroy(final int cpu, final int asid)
