@@ -12,12 +12,15 @@ import java.util.Map;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.tessera.messages.runtime.ErrorCode;
 import org.tessera.messages.runtime.ErrorReplyDecoder;
 import org.tessera.messages.runtime.ErrorReplyEncoder;
 import org.tessera.messages.runtime.MessageHeaderDecoder;
 import org.tessera.messages.runtime.MessageHeaderEncoder;
 import uk.co.real_logic.sbe.ir.Ir;
+import uk.co.real_logic.sbe.ir.Signal;
 import uk.co.real_logic.sbe.ir.Token;
 import uk.co.real_logic.sbe.otf.AbstractTokenListener;
 import uk.co.real_logic.sbe.otf.OtfMessageDecoder;
@@ -29,7 +32,9 @@ import uk.co.real_logic.sbe.xml.XmlSchemaParser;
  * Messages keep decoding across schema versions. The runtime schema's version 0 is kept in test
  * resources; version 1 added {@code ErrorReply.detail}. A version-0 reader decodes what version 1
  * writes (it skips the longer block), and the version-1 codec decodes what version 0 wrote (the
- * new field reads as its null value).
+ * new field reads as its null value). The capability, VM and process schemas' version 0 are kept too: for
+ * every schema with a later version, every message, field and group of version 0 keeps its id,
+ * offset, size and type, and everything added carries a later {@code sinceVersion}.
  */
 class SchemaEvolutionTest
 {
@@ -116,5 +121,116 @@ class SchemaEvolutionTest
         assertEquals(7, d.templateId());
         assertEquals(99, d.envelope().correlationId());
         assertEquals(ErrorReplyDecoder.detailNullValue(), d.detail(), "a field newer than the message reads as null");
+    }
+
+    private static Ir parse(final String resource) throws Exception
+    {
+        try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream(resource))
+        {
+            return new IrGenerator().generate(XmlSchemaParser.parse(in, ParserOptions.DEFAULT));
+        }
+    }
+
+    /** Field and group tokens at every nesting level, keyed by their path of names. */
+    private static Map<String, Token> members(final List<Token> message)
+    {
+        final Map<String, Token> members = new HashMap<>();
+        final java.util.ArrayDeque<String> path = new java.util.ArrayDeque<>();
+        int depth = 0;
+        for (final Token t : message)
+        {
+            switch (t.signal())
+            {
+                case BEGIN_FIELD, BEGIN_VAR_DATA ->
+                {
+                    if (depth == 0)
+                    {
+                        members.put(String.join("/", path) + "/" + t.name(), t);
+                    }
+                }
+                case BEGIN_GROUP ->
+                {
+                    members.put(String.join("/", path) + "/" + t.name(), t);
+                    path.addLast(t.name());
+                }
+                case END_GROUP -> path.removeLast();
+                case BEGIN_COMPOSITE -> depth++;
+                case END_COMPOSITE -> depth--;
+                default ->
+                {
+                }
+            }
+        }
+        return members;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/schemas/runtime-v0.xml, /runtime.xml", "/schemas/cap-v0.xml, /cap.xml", "/schemas/vm-v0.xml, /vm.xml",
+        "/schemas/proc-v0.xml, /proc.xml"})
+    void shouldKeepEveryVersionZeroMemberWhereVersionZeroPutIt(final String old, final String current) throws Exception
+    {
+        final Ir before = parse(old);
+        final Ir now = parse(current);
+        assertEquals(before.id(), now.id());
+        assertTrue(now.version() > before.version(), "a changed schema has a later version");
+        int checked = 0;
+        for (final List<Token> message : before.messages())
+        {
+            final Token head = message.get(0);
+            final List<Token> same = now.getMessage(head.id());
+            assertTrue(same != null && same.get(0).name().equals(head.name()), head.name() + " keeps its id");
+            assertEquals(head.encodedLength(), same.get(0).encodedLength() - addedBlockBytes(same, before.version()),
+                head.name() + ": version-0 block length plus what later versions appended");
+            final Map<String, Token> was = members(message);
+            final Map<String, Token> is = members(same);
+            for (final Map.Entry<String, Token> e : was.entrySet())
+            {
+                final Token a = e.getValue();
+                final Token b = is.get(e.getKey());
+                assertTrue(b != null, head.name() + e.getKey() + " still exists");
+                assertEquals(a.id(), b.id(), head.name() + e.getKey() + " id");
+                assertEquals(a.offset(), b.offset(), head.name() + e.getKey() + " offset");
+                assertEquals(a.signal(), b.signal(), head.name() + e.getKey() + " kind");
+                checked++;
+            }
+            for (final Map.Entry<String, Token> e : is.entrySet())
+            {
+                if (!was.containsKey(e.getKey()))
+                {
+                    assertTrue(e.getValue().version() > before.version(),
+                        head.name() + e.getKey() + " is new, so it needs a sinceVersion");
+                }
+            }
+        }
+        for (final List<Token> message : now.messages())
+        {
+            if (before.getMessage(message.get(0).id()) == null)
+            {
+                assertTrue(message.get(0).version() > before.version(), message.get(0).name() + " is new");
+            }
+        }
+        assertTrue(checked > 10, "members compared: " + checked);
+    }
+
+    /** Bytes of the root block that fields newer than {@code version} take. */
+    private static int addedBlockBytes(final List<Token> message, final int version)
+    {
+        int bytes = 0;
+        int depth = 0;
+        boolean inGroup = false;
+        for (final Token t : message)
+        {
+            if (t.signal() == Signal.BEGIN_GROUP || t.signal() == Signal.BEGIN_VAR_DATA)
+            {
+                inGroup = true;
+            }
+            if (!inGroup && t.signal() == Signal.BEGIN_FIELD && t.version() > version)
+            {
+                // the field's encoding follows its BEGIN_FIELD token
+                bytes += message.get(message.indexOf(t) + 1).encodedLength();
+            }
+            depth += t.signal() == Signal.BEGIN_COMPOSITE ? 1 : t.signal() == Signal.END_COMPOSITE ? -1 : 0;
+        }
+        return depth == 0 ? bytes : -1;
     }
 }

@@ -2490,7 +2490,7 @@ public final class ProcessManagerService implements Actor
         }
         // every address space went back to the VM, which returned its frames to the partition
         // (checked on the VM's side); what could be lost here is a space the VM refused to destroy
-        shutDownEncoder.framesInUse(spacesNotDestroyed);
+        shutDownEncoder.framesInUse(0).addressSpacesLeft(spacesNotDestroyed);
         ctx.commit();
         shutdownReplied = true;
     }
@@ -2498,7 +2498,9 @@ public final class ProcessManagerService implements Actor
     private void onProcessesShutDown(final Message m, final ActorContext ctx)
     {
         shutDownDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
-        spacesLeftAtShutdown += shutDownDecoder.framesInUse();
+        spacesLeftAtShutdown += shutDownDecoder.framesInUse() +
+            (shutDownDecoder.addressSpacesLeft() == ProcessesShutDownDecoder.addressSpacesLeftNullValue() ? 0 :
+            shutDownDecoder.addressSpacesLeft());
         shutdownReplies++;
         if (shutdownReplies == cpuCount)
         {
