@@ -254,7 +254,8 @@ public final class ProcessMachine implements AutoCloseable
             // (processes never migrate); instance 0 on CPU 0 stays the boot VM of the memory tests
             vmFrames[i] = new CoreFrames(core, memory, PhysicalLayout.ZONE_HIGH, PROCESS_MEMORY_OWNER + i);
             vms[i] = new VmService(memory, format, vmFrames[i], Pids.SLOTS, VM_REGIONS, VM_SESSIONS,
-                VmService.DEFAULT_SHOOTDOWN_THRESHOLD_PAGES);
+                VmService.DEFAULT_SHOOTDOWN_THRESHOLD_PAGES).shootdownTo(ServiceIds.SCHED, 0, i);
+            // its shootdowns go to the CPU's scheduler, which owns the user engine and its TLB
             cpu.register(ServiceIds.VM, VmService.PROCESS_INSTANCE, vms[i]);
             schedulers[i] = new SchedulerService(i, n, Pids.SLOTS, spec.tickInstructions(),
                 architecture.userEngine(memory, Pids.SLOTS, 256));

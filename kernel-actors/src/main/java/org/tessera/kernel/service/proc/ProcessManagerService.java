@@ -1329,7 +1329,8 @@ public final class ProcessManagerService implements Actor
             {
                 return false;
             }
-            threadStartEncoder.pid(pids[slot]).tid(pids[slot]).root(roots[slot]).pc(entryPc[slot]).sp(entrySp[slot]);
+            threadStartEncoder.pid(pids[slot]).tid(pids[slot]).root(roots[slot]).pc(entryPc[slot]).sp(entrySp[slot])
+                .asid(asids[slot]);
         }
         else
         {
@@ -1339,7 +1340,10 @@ public final class ProcessManagerService implements Actor
             }
             resultEncoder.threadKey(key).value(value)
                 .action(kind == LOCAL_RETRY ? ResumeAction.RETRY : ResumeAction.RETURN)
-                .flushTlb((short)(kind == LOCAL_RETURN ? 0 : 1));
+                // memory calls need no flush: the VM answered only after the scheduler dropped the
+                // translations it took away (its shootdown); a resolved fault drops the faulting
+                // entry, as hardware does when it raises the fault
+                .flushTlb((short)(kind == LOCAL_RETRY ? 1 : 0));
         }
         ctx.commit();
         return true;

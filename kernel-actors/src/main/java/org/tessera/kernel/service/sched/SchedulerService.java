@@ -14,6 +14,9 @@ import org.tessera.messages.proc.SyscallResultDecoder;
 import org.tessera.messages.proc.SyscallTrapEncoder;
 import org.tessera.messages.proc.ThreadStartDecoder;
 import org.tessera.messages.proc.ThreadStopDecoder;
+import org.tessera.messages.vm.InvalidateScope;
+import org.tessera.messages.vm.TlbInvalidateAckEncoder;
+import org.tessera.messages.vm.TlbInvalidateDecoder;
 import org.tessera.messages.proc.ThreadsStoppedEncoder;
 import org.tessera.messages.runtime.TimerFiredDecoder;
 
@@ -41,6 +44,7 @@ public final class SchedulerService implements Actor, UserExecution
     private static final int TRAP_FAULT = 4;
     private static final int NONE = -1;
     private static final int TLB_ENTRIES = 256;
+    private static final int ACKS = 1024;
 
     private final int cpu;
     private final int cpuCount;
@@ -77,6 +81,16 @@ public final class SchedulerService implements Actor, UserExecution
     private int current = NONE;
     private long quantumLeft;
     private long loadedRoot = -1;
+    private int loadedAsid = -1;
+    private final int[] asids;
+    private final TlbInvalidateDecoder invalidateDecoder = new TlbInvalidateDecoder();
+    private final TlbInvalidateAckEncoder ackEncoder = new TlbInvalidateAckEncoder();
+    /** Acknowledgements a full queue refused, kept in order (at most one per VM session). */
+    private final long[] ackTo = new long[ACKS];
+    private final long[] ackCorrelation = new long[ACKS];
+    private final long[] ackBatch = new long[ACKS];
+    private int ackCount;
+    private long invalidations;
     private long generation;
     private long switches;
     private long ticks;
@@ -106,6 +120,7 @@ public final class SchedulerService implements Actor, UserExecution
         this.state = new int[threads];
         this.pids = new int[threads];
         this.roots = new long[threads];
+        this.asids = new int[threads];
         this.retired = new long[threads];
         this.queue = new int[threads];
         this.trapped = new int[threads];
@@ -126,6 +141,12 @@ public final class SchedulerService implements Actor, UserExecution
         {
             retryArmed = false;
             flushStopped(ctx);
+            flushAcks(ctx);
+            return;
+        }
+        if (m.is(TlbInvalidateDecoder.SCHEMA_ID, TlbInvalidateDecoder.TEMPLATE_ID))
+        {
+            onInvalidate(m, ctx);
             return;
         }
         if (m.schemaId() != SyscallResultDecoder.SCHEMA_ID)
@@ -159,7 +180,7 @@ public final class SchedulerService implements Actor, UserExecution
         }
         if (resultDecoder.flushTlb() != 0)
         {
-            engine.flushAddressSpace(Pids.asid(pids[t], cpuCount));
+            engine.flushAddressSpace(asids[t]);
         }
         state[t] = RUNNABLE;
         enqueue(t);
@@ -185,6 +206,8 @@ public final class SchedulerService implements Actor, UserExecution
         keys[t] = (generation << 32) | t;
         pids[t] = startDecoder.pid();
         roots[t] = startDecoder.root();
+        final int asid = startDecoder.asid();
+        asids[t] = asid > 0 && asid != ThreadStartDecoder.asidNullValue() ? asid : Pids.asid(pids[t], cpuCount);
         retired[t] = 0;
         engine.resetContext(t, startDecoder.pc(), startDecoder.sp(), 0);
         state[t] = RUNNABLE;
@@ -196,10 +219,12 @@ public final class SchedulerService implements Actor, UserExecution
         stopDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
         final int pid = stopDecoder.pid();
         long instructions = 0;
+        int asid = Pids.asid(pid, cpuCount);
         for (int t = 0; t < capacity; t++)
         {
             if (state[t] != FREE && pids[t] == pid)
             {
+                asid = asids[t];
                 instructions += retired[t];
                 state[t] = FREE;
                 keys[t] = 0;
@@ -210,7 +235,7 @@ public final class SchedulerService implements Actor, UserExecution
             }
         }
         compactQueues();
-        engine.flushAddressSpace(Pids.asid(pid, cpuCount));
+        engine.flushAddressSpace(asid);
         loadedRoot = -1;
         if (stoppedCount > 0 || !sendStopped(ctx, pid, instructions))
         {
@@ -222,6 +247,69 @@ public final class SchedulerService implements Actor, UserExecution
             stoppedPid[stoppedCount] = pid;
             stoppedInstructions[stoppedCount] = instructions;
             stoppedCount++;
+            armRetry(ctx);
+        }
+    }
+
+    /**
+     * A shootdown from the CPU's process VM: this CPU's TLB is the user engine's, so drop the
+     * space's translations there (all of them: the engine's TLB is small and refills on its own)
+     * and acknowledge. The VM answers the change that caused it only after this acknowledgement,
+     * so a thread resumed by that answer can no longer use a translation it took away.
+     */
+    private void onInvalidate(final Message m, final ActorContext ctx)
+    {
+        invalidateDecoder.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
+        final int asid = invalidateDecoder.asid();
+        final long batch = invalidateDecoder.batchId();
+        engine.flushAddressSpace(asid);
+        invalidations++;
+        if (asid == loadedAsid && invalidateDecoder.scope() == InvalidateScope.SPACE_DESTROYED)
+        {
+            // the root is being freed: the next thread loads its space afresh
+            loadedRoot = -1;
+        }
+        if (ackCount > 0 || !sendAck(ctx, m.source(), m.correlationId(), batch))
+        {
+            if (ackCount == ackTo.length)
+            {
+                throw new IllegalStateException("more pending TLB acknowledgements than VM sessions");
+            }
+            ackTo[ackCount] = m.source();
+            ackCorrelation[ackCount] = m.correlationId();
+            ackBatch[ackCount] = batch;
+            ackCount++;
+            armRetry(ctx);
+        }
+    }
+
+    private boolean sendAck(final ActorContext ctx, final long to, final long correlation, final long batch)
+    {
+        if (ctx.claim(to, correlation, ackEncoder, 0) < 0)
+        {
+            return false;
+        }
+        ackEncoder.batchId(batch);
+        ctx.commit();
+        return true;
+    }
+
+    private void flushAcks(final ActorContext ctx)
+    {
+        int sent = 0;
+        while (sent < ackCount && sendAck(ctx, ackTo[sent], ackCorrelation[sent], ackBatch[sent]))
+        {
+            sent++;
+        }
+        for (int i = sent; i < ackCount; i++)
+        {
+            ackTo[i - sent] = ackTo[i];
+            ackCorrelation[i - sent] = ackCorrelation[i];
+            ackBatch[i - sent] = ackBatch[i];
+        }
+        ackCount -= sent;
+        if (ackCount > 0)
+        {
             armRetry(ctx);
         }
     }
@@ -328,10 +416,11 @@ public final class SchedulerService implements Actor, UserExecution
             switches++;
         }
         final int t = current;
-        if (roots[t] != loadedRoot)
+        if (roots[t] != loadedRoot || asids[t] != loadedAsid)
         {
-            engine.addressSpace(roots[t], Pids.asid(pids[t], cpuCount));
+            engine.addressSpace(roots[t], asids[t]);
             loadedRoot = roots[t];
+            loadedAsid = asids[t];
         }
         final int outcome = engine.run(t, quantumLeft);
         final long done = engine.lastRetired();
@@ -419,6 +508,12 @@ public final class SchedulerService implements Actor, UserExecution
     }
 
     // ------------------------------------------------------------------ observation
+
+    /** @return shootdowns of the CPU's process VM handled (each dropped a space's TLB entries). */
+    public long invalidations()
+    {
+        return invalidations;
+    }
 
     /** @return the CPU's engine (statistics, tests). */
     public UserEngine engine()

@@ -12,6 +12,7 @@ import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.kernel.runtime.Message;
 import org.tessera.kernel.runtime.ServiceIds;
+import org.tessera.subset.Boot;
 import org.tessera.messages.runtime.ErrorCode;
 import org.tessera.messages.runtime.ErrorReplyDecoder;
 import org.tessera.messages.runtime.TimerFiredDecoder;
@@ -173,6 +174,9 @@ public final class VmService implements Actor
     private long strayAcks;
     private long framesFreed;
     private long busyReplies;
+    private int shootdownService = ServiceIds.VM;
+    private int shootdownInstance = TlbService.INSTANCE;
+    private long homeCpuMask;
 
     /**
      * @param memory                  physical memory holding page tables and pages.
@@ -232,6 +236,31 @@ public final class VmService implements Actor
         }
         freeSessionCount = sessions;
         spare = new ShootdownSession(0xFFFF);
+    }
+
+    /**
+     * Send this service's invalidations to {@code (cpu, service, instance)} instead of the CPUs'
+     * {@link TlbService}, and count {@code homeCpu} among the CPUs caching every space from its
+     * creation. A CPU's process VM uses this: its spaces run only on its own CPU, whose
+     * scheduler owns the user engine and so its TLB, and starts running a space without
+     * activating it first.
+     *
+     * @param service  service id of the actor that drops translations on each CPU and acknowledges.
+     * @param instance its instance.
+     * @param homeCpu  the CPU every space runs on, 0 to 63.
+     * @return this service.
+     */
+    @Boot
+    public VmService shootdownTo(final int service, final int instance, final int homeCpu)
+    {
+        if (homeCpu < 0 || homeCpu > 63)
+        {
+            throw new IllegalArgumentException("vm: home CPU out of range");
+        }
+        this.shootdownService = service;
+        this.shootdownInstance = instance;
+        this.homeCpuMask = 1L << homeCpu;
+        return this;
     }
 
     /**
@@ -357,7 +386,7 @@ public final class VmService implements Actor
         }
         spaceState[space] = SPACE_LIVE;
         roots[space] = root;
-        cpuMasks[space] = 0;
+        cpuMasks[space] = homeCpuMask;
         regionCounts[space] = 0;
         s.asid = space + 1;
         s.value2 = root;
@@ -918,7 +947,7 @@ public final class VmService implements Actor
             {
                 spaceState[child] = SPACE_LIVE;
                 roots[child] = childRoot;
-                cpuMasks[child] = 0;
+                cpuMasks[child] = homeCpuMask;
                 final int count = regionCounts[parent];
                 regionCounts[child] = count;
                 final int from = parent * maxRegions;
@@ -1141,7 +1170,8 @@ public final class VmService implements Actor
         final int count = ranges ? s.rangeCount : 0;
         final int varLength = TlbInvalidateEncoder.RangesEncoder.sbeHeaderSize() +
             count * TlbInvalidateEncoder.RangesEncoder.sbeBlockLength();
-        final int result = ctx.claim(TlbService.address(cpu), s.batchId(), invalidate, varLength);
+        final int result = ctx.claim(ActorAddress.of(cpu, shootdownService, shootdownInstance), s.batchId(), invalidate,
+            varLength);
         if (result < 0)
         {
             return result;

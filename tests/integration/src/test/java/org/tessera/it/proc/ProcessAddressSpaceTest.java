@@ -220,6 +220,31 @@ class ProcessAddressSpaceTest
         }
     }
 
+    /**
+     * The engine's TLB is the one the VM's shootdown invalidates: a store caches a writable
+     * translation, mprotect takes write away (the VM answers only after the CPU's scheduler
+     * dropped the space's entries), and the next store to the same page faults. Without the
+     * shootdown the cached entry would let the store through and the program would exit 3.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldFaultOnAStoreThroughATranslationCachedBeforeMprotectTookWriteAway(final boolean simulate)
+    {
+        final int a1 = 11;
+        final int a2 = 12;
+        final int a3 = 13;
+        final int a4 = 14;
+        final int a5 = 15;
+        final int[] map = {addi(A0, T1, 0), lui(a1, 1), addi(a2, 0, 3), addi(a3, 0, 0x32), addi(a4, 0, -1),
+            addi(a5, 0, 0)};
+        final Checks c = new Checks().emit(lui(T1, 0x20));
+        c.syscall(222, map).expect(A0, T1).emit(addi(T2, 0, 5), sd(T2, T1, 0), ld(T2, T1, 0));
+        c.syscall(226, addi(A0, T1, 0), lui(a1, 1), addi(a2, 0, 1)).expect(A0, 0);
+        c.emit(ld(T2, T1, 0), sd(T2, T1, 0));
+        final Run r = run(program(c.build()), simulate);
+        assertEquals(SEGV, r.result().exitStatus(), r.log());
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void shouldReplaceAFixedMappingAndAnswerMemoryCallsThroughTheVm(final boolean simulate)
