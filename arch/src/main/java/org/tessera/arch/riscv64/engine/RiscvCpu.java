@@ -62,6 +62,10 @@ public final class RiscvCpu
 
     private static final TrapSignal TRAP = new TrapSignal();
     private static final long NO_PAGE = -1L;
+    private static final int SLOTS = 64;
+    private static final int SLOT_SHIFT = 11;
+    private static final int MICRO_TLB = 64;
+    private static final long KEY_STEP = 1L << 52;
 
     private final GuestMemory memory;
     private final PhysicalMemory physical;
@@ -80,12 +84,28 @@ public final class RiscvCpu
     private long instret;
     private long cycle;
 
+    // The fetch page: its translation and the decode-cache slot holding its instructions.
     private long fetchPage = NO_PAGE;
     private long fetchBase;
-    private long loadPage = NO_PAGE;
-    private long loadBase;
-    private long storePage = NO_PAGE;
-    private long storeBase;
+    private long fetchFrame = NO_PAGE;
+    private int fetchSlotBase;
+    private int fetchGeneration;
+
+    // Decode cache: SLOTS physical pages, one entry per halfword (see DecodedOp for the format).
+    private final long[] decoded = new long[SLOTS << SLOT_SHIFT];
+    private final long[] slotFrame = new long[SLOTS];
+    private final int[] slotEpoch = new int[SLOTS];
+    private final int[] slotGeneration = new int[SLOTS];
+    private int epoch = 1;
+
+    // Micro-TLBs in front of GuestMemory.translate: tag = virtual page | key, where the key (bits
+    // 63:52, never 0) changes at every run and drops every entry at once.
+    private final long[] loadTag = new long[MICRO_TLB];
+    private final long[] loadFrame = new long[MICRO_TLB];
+    private final long[] storeTag = new long[MICRO_TLB];
+    private final long[] storeFrame = new long[MICRO_TLB];
+    private long loadKey = KEY_STEP;
+    private long storeKey = KEY_STEP;
 
     private long reservationAddress;
     private long reservationValue;
@@ -99,6 +119,10 @@ public final class RiscvCpu
         this.memory = memory;
         this.physical = memory.physical();
         this.segment = physical.segment();
+        for (int i = 0; i < SLOTS; i++)
+        {
+            slotFrame[i] = NO_PAGE;
+        }
         context(new RiscvContext());
     }
 
@@ -192,9 +216,203 @@ public final class RiscvCpu
      */
     public int run(final long maxInstructions)
     {
-        fetchPage = NO_PAGE;
-        loadPage = NO_PAGE;
-        storePage = NO_PAGE;
+        newRun();
+        final RiscvContext ctx = context;
+        if ((ctx.pc & 1) != 0)
+        {
+            // Never reached by guest code (every jump clears bit 0); the decode cache holds
+            // instructions at even addresses only, so a kernel-set odd pc runs undecoded.
+            return runUndecoded(maxInstructions);
+        }
+        final long[] x = this.x;
+        final long[] f = this.f;
+        final long[] decoded = this.decoded;
+        long pc = ctx.pc;
+        long done = 0;
+        int result;
+        if (pending != 0)
+        {
+            result = interrupted();
+        }
+        else
+        {
+            try
+            {
+                while (true)
+                {
+                    if (done == maxInstructions)
+                    {
+                        cause = RiscvTrap.TIMER_INTERRUPT;
+                        tval = 0;
+                        result = RiscvTrap.TIMER_INTERRUPT;
+                        break;
+                    }
+                    if ((pc >>> 12) != fetchPage)
+                    {
+                        enterPage(pc);
+                    }
+                    final int index = fetchSlotBase + (((int)pc & 0xFFF) >>> 1);
+                    long e = decoded[index];
+                    if (((int)e >>> Decoder.GENERATION_SHIFT) != fetchGeneration)
+                    {
+                        e = decodeAt(pc, index);
+                    }
+                    final int rd = ((int)e >>> 8) & 31;
+                    final int rs1 = ((int)e >>> 13) & 31;
+                    final int rs2 = ((int)e >>> 18) & 31;
+                    final int imm = (int)(e >> 32);
+                    long next = pc + 4 - (((int)e >>> 22) & 2);
+                    switch ((int)e & 0xFF)
+                    {
+                        case Decoder.GENERIC -> next = execute(imm, pc, (int)(next - pc), done);
+                        case Decoder.NOP ->
+                        {
+                        }
+                        case Decoder.ADDI -> x[rd] = x[rs1] + imm;
+                        case Decoder.SLTI -> x[rd] = x[rs1] < imm ? 1 : 0;
+                        case Decoder.SLTIU -> x[rd] = Long.compareUnsigned(x[rs1], imm) < 0 ? 1 : 0;
+                        case Decoder.XORI -> x[rd] = x[rs1] ^ imm;
+                        case Decoder.ORI -> x[rd] = x[rs1] | imm;
+                        case Decoder.ANDI -> x[rd] = x[rs1] & imm;
+                        case Decoder.SLLI -> x[rd] = x[rs1] << imm;
+                        case Decoder.SRLI -> x[rd] = x[rs1] >>> imm;
+                        case Decoder.SRAI -> x[rd] = x[rs1] >> imm;
+                        case Decoder.ADDIW -> x[rd] = (int)x[rs1] + imm;
+                        case Decoder.SLLIW -> x[rd] = (int)x[rs1] << imm;
+                        case Decoder.SRLIW -> x[rd] = (int)x[rs1] >>> imm;
+                        case Decoder.SRAIW -> x[rd] = (int)x[rs1] >> imm;
+                        case Decoder.LI -> x[rd] = imm;
+                        case Decoder.AUIPC -> x[rd] = pc + imm;
+                        case Decoder.ADD -> x[rd] = x[rs1] + x[rs2];
+                        case Decoder.SUB -> x[rd] = x[rs1] - x[rs2];
+                        case Decoder.SLL -> x[rd] = x[rs1] << x[rs2];
+                        case Decoder.SLT -> x[rd] = x[rs1] < x[rs2] ? 1 : 0;
+                        case Decoder.SLTU -> x[rd] = Long.compareUnsigned(x[rs1], x[rs2]) < 0 ? 1 : 0;
+                        case Decoder.XOR -> x[rd] = x[rs1] ^ x[rs2];
+                        case Decoder.SRL -> x[rd] = x[rs1] >>> x[rs2];
+                        case Decoder.SRA -> x[rd] = x[rs1] >> x[rs2];
+                        case Decoder.OR -> x[rd] = x[rs1] | x[rs2];
+                        case Decoder.AND -> x[rd] = x[rs1] & x[rs2];
+                        case Decoder.MUL -> x[rd] = x[rs1] * x[rs2];
+                        case Decoder.MULH -> x[rd] = Math.multiplyHigh(x[rs1], x[rs2]);
+                        case Decoder.MULHSU -> x[rd] = Math.multiplyHigh(x[rs1], x[rs2]) + (x[rs2] < 0 ? x[rs1] : 0);
+                        case Decoder.MULHU -> x[rd] = Math.unsignedMultiplyHigh(x[rs1], x[rs2]);
+                        case Decoder.DIV -> x[rd] = divide(x[rs1], x[rs2]);
+                        case Decoder.DIVU -> x[rd] = x[rs2] == 0 ? -1 : Long.divideUnsigned(x[rs1], x[rs2]);
+                        case Decoder.REM -> x[rd] = remainder(x[rs1], x[rs2]);
+                        case Decoder.REMU -> x[rd] = x[rs2] == 0 ? x[rs1] : Long.remainderUnsigned(x[rs1], x[rs2]);
+                        case Decoder.ADDW -> x[rd] = (int)x[rs1] + (int)x[rs2];
+                        case Decoder.SUBW -> x[rd] = (int)x[rs1] - (int)x[rs2];
+                        case Decoder.SLLW -> x[rd] = (int)x[rs1] << (int)x[rs2];
+                        case Decoder.SRLW -> x[rd] = (int)x[rs1] >>> (int)x[rs2];
+                        case Decoder.SRAW -> x[rd] = (int)x[rs1] >> (int)x[rs2];
+                        case Decoder.MULW -> x[rd] = (int)x[rs1] * (int)x[rs2];
+                        case Decoder.DIVW -> x[rd] = divideWord((int)x[rs1], (int)x[rs2]);
+                        case Decoder.DIVUW -> x[rd] = (int)x[rs2] == 0 ? -1 :
+                            Integer.divideUnsigned((int)x[rs1], (int)x[rs2]);
+                        case Decoder.REMW -> x[rd] = remainderWord((int)x[rs1], (int)x[rs2]);
+                        case Decoder.REMUW -> x[rd] = (int)x[rs2] == 0 ? (int)x[rs1] :
+                            Integer.remainderUnsigned((int)x[rs1], (int)x[rs2]);
+                        case Decoder.LB -> x[rd] = (byte)read(x[rs1] + imm, 1);
+                        case Decoder.LH -> x[rd] = (short)read(x[rs1] + imm, 2);
+                        case Decoder.LW -> x[rd] = (int)read(x[rs1] + imm, 4);
+                        case Decoder.LD -> x[rd] = read(x[rs1] + imm, 8);
+                        case Decoder.LBU -> x[rd] = read(x[rs1] + imm, 1);
+                        case Decoder.LHU -> x[rd] = read(x[rs1] + imm, 2);
+                        case Decoder.LWU -> x[rd] = read(x[rs1] + imm, 4);
+                        case Decoder.SB -> write(x[rs1] + imm, 1, x[rs2]);
+                        case Decoder.SH -> write(x[rs1] + imm, 2, x[rs2]);
+                        case Decoder.SW -> write(x[rs1] + imm, 4, x[rs2]);
+                        case Decoder.SD -> write(x[rs1] + imm, 8, x[rs2]);
+                        case Decoder.BEQ ->
+                        {
+                            if (x[rs1] == x[rs2])
+                            {
+                                next = pc + imm;
+                            }
+                        }
+                        case Decoder.BNE ->
+                        {
+                            if (x[rs1] != x[rs2])
+                            {
+                                next = pc + imm;
+                            }
+                        }
+                        case Decoder.BLT ->
+                        {
+                            if (x[rs1] < x[rs2])
+                            {
+                                next = pc + imm;
+                            }
+                        }
+                        case Decoder.BGE ->
+                        {
+                            if (x[rs1] >= x[rs2])
+                            {
+                                next = pc + imm;
+                            }
+                        }
+                        case Decoder.BLTU ->
+                        {
+                            if (Long.compareUnsigned(x[rs1], x[rs2]) < 0)
+                            {
+                                next = pc + imm;
+                            }
+                        }
+                        case Decoder.BGEU ->
+                        {
+                            if (Long.compareUnsigned(x[rs1], x[rs2]) >= 0)
+                            {
+                                next = pc + imm;
+                            }
+                        }
+                        case Decoder.JAL ->
+                        {
+                            x[rd] = next;
+                            next = pc + imm;
+                        }
+                        case Decoder.J -> next = pc + imm;
+                        case Decoder.JALR ->
+                        {
+                            final long target = (x[rs1] + imm) & ~1L;
+                            x[rd] = next;
+                            next = target;
+                        }
+                        case Decoder.JR -> next = (x[rs1] + imm) & ~1L;
+                        case Decoder.FLW -> f[rd] = RiscvFpu.box((int)read(x[rs1] + imm, 4));
+                        case Decoder.FLD -> f[rd] = read(x[rs1] + imm, 8);
+                        case Decoder.FSW -> write(x[rs1] + imm, 4, f[rs2]);
+                        case Decoder.FSD -> write(x[rs1] + imm, 8, f[rs2]);
+                        case Decoder.FP_FUSED -> fused(imm, rd);
+                        case Decoder.FP_OP -> opFp(imm, rd, rs1);
+                        case Decoder.ILLEGAL_COMPRESSED -> throw illegal(imm);
+                        default -> next = step(pc, done);
+                    }
+                    final long fallThrough = pc + 4;
+                    pc = next;
+                    done++;
+                    if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
+                    {
+                        result = interrupted();
+                        break;
+                    }
+                }
+            }
+            catch (final TrapSignal signal)
+            {
+                result = cause;
+                cycle++;
+            }
+        }
+        ctx.pc = pc;
+        instret += done;
+        cycle += done;
+        return result;
+    }
+
+    /** The loop without the decode cache: fetch, expand and decode every instruction afresh. */
+    private int runUndecoded(final long maxInstructions)
+    {
         final RiscvContext ctx = context;
         long pc = ctx.pc;
         long done = 0;
@@ -239,6 +457,166 @@ public final class RiscvCpu
         return result;
     }
 
+    private static long divide(final long a, final long b)
+    {
+        return b == 0 ? -1 : (b == -1 ? -a : a / b);
+    }
+
+    private static long remainder(final long a, final long b)
+    {
+        return b == 0 ? a : (b == -1 ? 0 : a % b);
+    }
+
+    private static int divideWord(final int a, final int b)
+    {
+        return b == 0 ? -1 : (b == -1 ? -a : a / b);
+    }
+
+    private static int remainderWord(final int a, final int b)
+    {
+        return b == 0 ? a : (b == -1 ? 0 : a % b);
+    }
+
+    // ---------------------------------------------------------------- decode cache
+
+    /**
+     * Start a run: the kernel may have changed mappings or written memory (a program loaded
+     * into a reused frame) since the last one, so every cached translation and decoded
+     * instruction is dropped, each in O(1).
+     */
+    private void newRun()
+    {
+        dropDecoded();
+        loadKey += KEY_STEP;
+        if (loadKey == 0)
+        {
+            for (int i = 0; i < MICRO_TLB; i++)
+            {
+                loadTag[i] = 0;
+            }
+            loadKey = KEY_STEP;
+        }
+        flushStores();
+    }
+
+    /** Forget every decoded instruction (fence.i, a new run). */
+    private void dropDecoded()
+    {
+        fetchPage = NO_PAGE;
+        fetchFrame = NO_PAGE;
+        epoch++;
+        if (epoch == 0)
+        {
+            for (int i = 0; i < SLOTS; i++)
+            {
+                slotFrame[i] = NO_PAGE;
+            }
+            epoch = 1;
+        }
+    }
+
+    private void flushStores()
+    {
+        storeKey += KEY_STEP;
+        if (storeKey == 0)
+        {
+            for (int i = 0; i < MICRO_TLB; i++)
+            {
+                storeTag[i] = 0;
+            }
+            storeKey = KEY_STEP;
+        }
+    }
+
+    private static int slotOf(final long frame)
+    {
+        return (int)(frame ^ (frame >>> 6)) & (SLOTS - 1);
+    }
+
+    /**
+     * Make {@code pc}'s page the fetch page: translate it (a fetch fault leaves with tval =
+     * pc) and find or claim the decode-cache slot of its physical frame. A claimed slot gets a
+     * new generation, which invalidates whatever it held.
+     */
+    private void enterPage(final long pc)
+    {
+        final long base = translate(pc & ~0xFFFL, GuestMemory.FETCH, pc);
+        final long frame = base >>> 12;
+        final int slot = slotOf(frame);
+        if (slotFrame[slot] != frame || slotEpoch[slot] != epoch)
+        {
+            int generation = slotGeneration[slot] + 1;
+            if (generation > 0xFF)
+            {
+                final int first = slot << SLOT_SHIFT;
+                for (int i = 0; i < (1 << SLOT_SHIFT); i++)
+                {
+                    decoded[first + i] = 0;
+                }
+                generation = 1;
+            }
+            slotGeneration[slot] = generation;
+            slotFrame[slot] = frame;
+            slotEpoch[slot] = epoch;
+            // This frame now holds decoded instructions: a store translation cached before
+            // would skip the check that drops them, so forget them all.
+            flushStores();
+        }
+        fetchBase = base;
+        fetchFrame = frame;
+        fetchSlotBase = slot << SLOT_SHIFT;
+        fetchGeneration = slotGeneration[slot];
+        fetchPage = pc >>> 12;
+    }
+
+    /**
+     * Decode the instruction at {@code pc} (on the fetch page) into its cache entry. An
+     * instruction whose second half lies on the next page is not cached: it runs through
+     * {@link #step} every time.
+     */
+    private long decodeAt(final long pc, final int index)
+    {
+        final int offset = (int)pc & 0xFFF;
+        final long entry;
+        if (offset <= 0xFFC)
+        {
+            final int insn = physical.getInt(fetchBase + offset);
+            entry = (insn & 3) != 3 ? Decoder.decodeCompressed(insn) : Decoder.decode(insn);
+        }
+        else
+        {
+            final int half = physical.getShort(fetchBase + offset) & 0xFFFF;
+            if ((half & 3) == 3)
+            {
+                return Decoder.CROSSING;
+            }
+            entry = Decoder.decodeCompressed(half);
+        }
+        final long tagged = entry | ((long)fetchGeneration << Decoder.GENERATION_SHIFT);
+        decoded[index] = tagged;
+        return tagged;
+    }
+
+    /**
+     * A store, SC or AMO is about to write physical frame {@code pa >>> 12}: if the decode
+     * cache holds instructions of that frame they are dropped, so self-modifying code sees its
+     * stores at the next fetch (as without the cache), fence.i or not.
+     */
+    private void codeWritten(final long pa)
+    {
+        final long frame = pa >>> 12;
+        final int slot = slotOf(frame);
+        if (slotFrame[slot] == frame)
+        {
+            slotFrame[slot] = NO_PAGE;
+            if (fetchFrame == frame)
+            {
+                fetchPage = NO_PAGE;
+                fetchFrame = NO_PAGE;
+            }
+        }
+    }
+
     private int interrupted()
     {
         cause = RiscvTrap.EXTERNAL_INTERRUPT;
@@ -262,11 +640,9 @@ public final class RiscvCpu
 
     private long step(final long pc, final long done)
     {
-        final long page = pc >>> 12;
-        if (page != fetchPage)
+        if ((pc >>> 12) != fetchPage)
         {
-            fetchBase = translate(pc & ~0xFFFL, GuestMemory.FETCH, pc);
-            fetchPage = page;
+            enterPage(pc);
         }
         final int offset = (int)pc & 0xFFF;
         int insn;
@@ -630,9 +1006,10 @@ public final class RiscvCpu
         }
         else if (f3 == 1)
         {
-            // fence.i: no decoded-instruction cache exists; every fetch reads memory afresh, so
-            // stores are visible to later fetches once ordered.
+            // fence.i: stores by other harts become visible to this hart's fetches: drop every
+            // decoded instruction (this hart's own stores already dropped theirs).
             VarHandle.fullFence();
+            dropDecoded();
         }
         else
         {
@@ -742,23 +1119,30 @@ public final class RiscvCpu
     private long loadAddress(final long va)
     {
         final long page = va >>> 12;
-        if (page != loadPage)
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (loadTag[i] == (page | loadKey))
         {
-            loadBase = translate(va & ~0xFFFL, GuestMemory.LOAD, va);
-            loadPage = page;
+            return loadFrame[i] + (va & 0xFFF);
         }
-        return loadBase + (va & 0xFFF);
+        final long base = translate(va & ~0xFFFL, GuestMemory.LOAD, va);
+        loadTag[i] = page | loadKey;
+        loadFrame[i] = base;
+        return base + (va & 0xFFF);
     }
 
     private long storeAddress(final long va)
     {
         final long page = va >>> 12;
-        if (page != storePage)
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (storeTag[i] == (page | storeKey))
         {
-            storeBase = translate(va & ~0xFFFL, GuestMemory.STORE, va);
-            storePage = page;
+            return storeFrame[i] + (va & 0xFFF);
         }
-        return storeBase + (va & 0xFFF);
+        final long base = translate(va & ~0xFFFL, GuestMemory.STORE, va);
+        codeWritten(base);
+        storeTag[i] = page | storeKey;
+        storeFrame[i] = base;
+        return base + (va & 0xFFF);
     }
 
     /** Load {@code size} bytes (1, 2, 4, 8) little-endian, zero-extended. */
@@ -881,6 +1265,7 @@ public final class RiscvCpu
                 throw trap(RiscvTrap.STORE_ACCESS_FAULT, va);
             }
             final long pa = translate(va, GuestMemory.STORE, va);
+            codeWritten(pa);
             final boolean held = reservationSize == size && reservationAddress == pa;
             reservationSize = 0;
             final boolean stored;
@@ -909,6 +1294,7 @@ public final class RiscvCpu
                 throw illegal(insn);
             }
             final long pa = translate(va, GuestMemory.AMO, va);
+            codeWritten(pa);
             value = word ? amoWord(op, pa, (int)b) : amoDouble(op, pa, b);
         }
         if (rd != 0)
