@@ -100,6 +100,16 @@ final class Decoder
     /** Not cached: a 4-byte instruction whose second half is on the next page. */
     static final int CROSS_PAGE = 73;
     static final long CROSSING = CROSS_PAGE;
+    /** fadd.d, fsub.d, fmul.d: imm holds the instruction bits (for the rounding mode). */
+    static final int FADD_D = 74;
+    static final int FSUB_D = 75;
+    static final int FMUL_D = 76;
+    /** fle.d, flt.d, feq.d into rd != 0; imm is funct3. */
+    static final int FCMP_D = 77;
+    /** fsgnj.d, fsgnjn.d, fsgnjx.d (fmv.d, fneg.d, fabs.d); imm is funct3. */
+    static final int FSGNJ_D = 78;
+    /** fmv.d.x. */
+    static final int FMV_D_X = 79;
 
     /** Bit set in an entry for a 2-byte (compressed) instruction. */
     static final long COMPRESSED = 1L << 23;
@@ -325,9 +335,30 @@ final class Decoder
             case 0x4F:
                 return entry(FP_FUSED, rd, rs1, rs2, insn);
             case 0x53:
-                return entry(FP_OP, rd, rs1, rs2, insn);
+                return decodeFp(insn, rd, rs1, rs2, f3, f7);
             default:
                 return generic(insn);
+        }
+    }
+
+    private static long decodeFp(final int insn, final int rd, final int rs1, final int rs2, final int f3, final int f7)
+    {
+        switch (f7)
+        {
+            case 0x01:
+                return entry(FADD_D, rd, rs1, rs2, insn);
+            case 0x05:
+                return entry(FSUB_D, rd, rs1, rs2, insn);
+            case 0x09:
+                return entry(FMUL_D, rd, rs1, rs2, insn);
+            case 0x11:
+                return f3 <= 2 ? entry(FSGNJ_D, rd, rs1, rs2, f3) : entry(FP_OP, rd, rs1, rs2, insn);
+            case 0x51:
+                return f3 <= 2 && rd != 0 ? entry(FCMP_D, rd, rs1, rs2, f3) : entry(FP_OP, rd, rs1, rs2, insn);
+            case 0x79:
+                return rs2 == 0 && f3 == 0 ? entry(FMV_D_X, rd, rs1, 0, 0) : entry(FP_OP, rd, rs1, rs2, insn);
+            default:
+                return entry(FP_OP, rd, rs1, rs2, insn);
         }
     }
 }

@@ -66,6 +66,9 @@ public final class RiscvCpu
     private static final int SLOT_SHIFT = 11;
     private static final int MICRO_TLB = 64;
     private static final long KEY_STEP = 1L << 52;
+    // The range in which RiscvFpu's fast paths hold (no overflow or underflow possible).
+    private static final double SAFE_LOW = 0x1p-960;
+    private static final double SAFE_HIGH = 0x1p1020;
 
     private final GuestMemory memory;
     private final PhysicalMemory physical;
@@ -97,6 +100,7 @@ public final class RiscvCpu
     private final int[] slotEpoch = new int[SLOTS];
     private final int[] slotGeneration = new int[SLOTS];
     private int epoch = 1;
+    long decodes;
 
     // Micro-TLBs in front of GuestMemory.translate: tag = virtual page | key, where the key (bits
     // 63:52, never 0) changes at every run and drops every entry at once.
@@ -385,6 +389,16 @@ public final class RiscvCpu
                         case Decoder.FSD -> write(x[rs1] + imm, 8, f[rs2]);
                         case Decoder.FP_FUSED -> fused(imm, rd);
                         case Decoder.FP_OP -> opFp(imm, rd, rs1);
+                        case Decoder.FADD_D -> f[rd] = addD(f[rs1], f[rs2], imm, false);
+                        case Decoder.FSUB_D -> f[rd] = addD(f[rs1], f[rs2], imm, true);
+                        case Decoder.FMUL_D -> f[rd] = mulD(f[rs1], f[rs2], imm);
+                        case Decoder.FCMP_D ->
+                        {
+                            x[rd] = fpu.compareD(imm, f[rs1], f[rs2]);
+                            accrue();
+                        }
+                        case Decoder.FSGNJ_D -> f[rd] = RiscvFpu.signInjectD(imm, f[rs1], f[rs2]);
+                        case Decoder.FMV_D_X -> f[rd] = x[rs1];
                         case Decoder.ILLEGAL_COMPRESSED -> throw illegal(imm);
                         default -> next = step(pc, done);
                     }
@@ -475,6 +489,62 @@ public final class RiscvCpu
     private static int remainderWord(final int a, final int b)
     {
         return b == 0 ? a : (b == -1 ? 0 : a % b);
+    }
+
+    /**
+     * fadd.d / fsub.d: finite operands and a result well inside the normal range under
+     * round-to-nearest-even are the host's sum; NX is decided only while it is not already set
+     * in fcsr (setting a set sticky flag changes nothing). Everything else is {@link RiscvFpu}'s.
+     */
+    private long addD(final long aBits, final long bBits, final int insn, final boolean subtract)
+    {
+        final int rm = roundingMode(insn);
+        final double a = Double.longBitsToDouble(aBits);
+        final double b = subtract ? -Double.longBitsToDouble(bBits) : Double.longBitsToDouble(bBits);
+        final double r = a + b;
+        if (rm == RiscvFpu.RNE && Math.abs(a) <= Double.MAX_VALUE && Math.abs(b) <= Double.MAX_VALUE &&
+            Math.abs(r) < SAFE_HIGH)
+        {
+            final RiscvContext ctx = context;
+            if ((ctx.fcsr & RiscvFpu.NX) == 0 && r != 0 && inexactSum(a, b, r))
+            {
+                ctx.fcsr |= RiscvFpu.NX;
+            }
+            return Double.doubleToRawLongBits(r);
+        }
+        final long value = fpu.arithD(subtract ? 1 : 0, aBits, bBits, rm);
+        accrue();
+        return value;
+    }
+
+    private static boolean inexactSum(final double a, final double b, final double sum)
+    {
+        final double bVirtual = sum - a;
+        final double aVirtual = sum - bVirtual;
+        return (a - aVirtual) + (b - bVirtual) != 0;
+    }
+
+    /** fmul.d: as {@link #addD}, the product's residue from a fused multiply-add decides NX. */
+    private long mulD(final long aBits, final long bBits, final int insn)
+    {
+        final int rm = roundingMode(insn);
+        final double a = Double.longBitsToDouble(aBits);
+        final double b = Double.longBitsToDouble(bBits);
+        final double r = a * b;
+        final double magnitude = Math.abs(r);
+        if (rm == RiscvFpu.RNE && Math.abs(a) <= Double.MAX_VALUE && Math.abs(b) <= Double.MAX_VALUE &&
+            magnitude >= SAFE_LOW && magnitude < SAFE_HIGH)
+        {
+            final RiscvContext ctx = context;
+            if ((ctx.fcsr & RiscvFpu.NX) == 0 && Math.fma(a, b, -r) != 0)
+            {
+                ctx.fcsr |= RiscvFpu.NX;
+            }
+            return Double.doubleToRawLongBits(r);
+        }
+        final long value = fpu.arithD(2, aBits, bBits, rm);
+        accrue();
+        return value;
     }
 
     // ---------------------------------------------------------------- decode cache
@@ -576,6 +646,7 @@ public final class RiscvCpu
      */
     private long decodeAt(final long pc, final int index)
     {
+        decodes++;
         final int offset = (int)pc & 0xFFF;
         final long entry;
         if (offset <= 0xFFC)

@@ -23,15 +23,19 @@ public final class EngineSpeed
         {
             try (GuestProgram program = new GuestProgram(image, "cpubound", rounds))
             {
+                final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+                final long cpuStart = threads.getCurrentThreadCpuTime();
                 final long start = System.nanoTime();
                 final int status = program.run(budget);
                 final long elapsed = System.nanoTime() - start;
+                final long cpu = threads.getCurrentThreadCpuTime() - cpuStart;
                 final long instructions = program.engine.instructions();
-                System.out.printf("status %d instructions %d time %.3f s MIPS %.1f%n", status, instructions,
-                    elapsed / 1e9, instructions * 1e3 / elapsed);
+                System.out.printf("status %d instructions %d time %.3f s MIPS %.1f (cpu time: MIPS %.1f)%n", status,
+                    instructions, elapsed / 1e9, instructions * 1e3 / elapsed, instructions * 1e3 / cpu);
                 if (i == 0)
                 {
                     System.out.print(program.output());
+                    System.out.println("decodes " + program.engine.cpu().decodes);
                 }
             }
         }
