@@ -36,6 +36,9 @@ public final class RiscvCpu
     private static final VarHandle LONG_HANDLE = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT_HANDLE = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle PENDING;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     static
     {
@@ -317,17 +320,17 @@ public final class RiscvCpu
                         case Decoder.REMW -> x[rd] = remainderWord((int)x[rs1], (int)x[rs2]);
                         case Decoder.REMUW -> x[rd] = (int)x[rs2] == 0 ? (int)x[rs1] :
                             Integer.remainderUnsigned((int)x[rs1], (int)x[rs2]);
-                        case Decoder.LB -> x[rd] = (byte)read(x[rs1] + imm, 1);
-                        case Decoder.LH -> x[rd] = (short)read(x[rs1] + imm, 2);
-                        case Decoder.LW -> x[rd] = (int)read(x[rs1] + imm, 4);
-                        case Decoder.LD -> x[rd] = read(x[rs1] + imm, 8);
-                        case Decoder.LBU -> x[rd] = read(x[rs1] + imm, 1);
-                        case Decoder.LHU -> x[rd] = read(x[rs1] + imm, 2);
-                        case Decoder.LWU -> x[rd] = read(x[rs1] + imm, 4);
-                        case Decoder.SB -> write(x[rs1] + imm, 1, x[rs2]);
-                        case Decoder.SH -> write(x[rs1] + imm, 2, x[rs2]);
-                        case Decoder.SW -> write(x[rs1] + imm, 4, x[rs2]);
-                        case Decoder.SD -> write(x[rs1] + imm, 8, x[rs2]);
+                        case Decoder.LB -> x[rd] = loadByte(x[rs1] + imm);
+                        case Decoder.LH -> x[rd] = loadShort(x[rs1] + imm);
+                        case Decoder.LW -> x[rd] = loadInt(x[rs1] + imm);
+                        case Decoder.LD -> x[rd] = loadLong(x[rs1] + imm);
+                        case Decoder.LBU -> x[rd] = loadByte(x[rs1] + imm) & 0xFFL;
+                        case Decoder.LHU -> x[rd] = loadShort(x[rs1] + imm) & 0xFFFFL;
+                        case Decoder.LWU -> x[rd] = loadInt(x[rs1] + imm) & 0xFFFF_FFFFL;
+                        case Decoder.SB -> storeByte(x[rs1] + imm, x[rs2]);
+                        case Decoder.SH -> storeShort(x[rs1] + imm, x[rs2]);
+                        case Decoder.SW -> storeInt(x[rs1] + imm, x[rs2]);
+                        case Decoder.SD -> storeLong(x[rs1] + imm, x[rs2]);
                         case Decoder.BEQ ->
                         {
                             if (x[rs1] == x[rs2])
@@ -383,10 +386,10 @@ public final class RiscvCpu
                             next = target;
                         }
                         case Decoder.JR -> next = (x[rs1] + imm) & ~1L;
-                        case Decoder.FLW -> f[rd] = RiscvFpu.box((int)read(x[rs1] + imm, 4));
-                        case Decoder.FLD -> f[rd] = read(x[rs1] + imm, 8);
-                        case Decoder.FSW -> write(x[rs1] + imm, 4, f[rs2]);
-                        case Decoder.FSD -> write(x[rs1] + imm, 8, f[rs2]);
+                        case Decoder.FLW -> f[rd] = RiscvFpu.box(loadInt(x[rs1] + imm));
+                        case Decoder.FLD -> f[rd] = loadLong(x[rs1] + imm);
+                        case Decoder.FSW -> storeInt(x[rs1] + imm, f[rs2]);
+                        case Decoder.FSD -> storeLong(x[rs1] + imm, f[rs2]);
                         case Decoder.FP_FUSED -> fused(imm, rd);
                         case Decoder.FP_OP -> opFp(imm, rd, rs1);
                         case Decoder.FADD_D -> f[rd] = addD(f[rs1], f[rs2], imm, false);
@@ -1214,6 +1217,102 @@ public final class RiscvCpu
         storeTag[i] = page | storeKey;
         storeFrame[i] = base;
         return base + (va & 0xFFF);
+    }
+
+    // Loads and stores of the decoded path: a micro-TLB hit inside one page is one access;
+    // everything else (miss, page crossing) goes through read and write. Kept small so that
+    // the compiler inlines them into the loop.
+
+    private long loadLong(final long va)
+    {
+        final long page = va >>> 12;
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (loadTag[i] == (page | loadKey) && (va & 0xFFF) <= 0xFF8)
+        {
+            return segment.get(LONG, loadFrame[i] + (va & 0xFFF));
+        }
+        return read(va, 8);
+    }
+
+    private int loadInt(final long va)
+    {
+        final long page = va >>> 12;
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (loadTag[i] == (page | loadKey) && (va & 0xFFF) <= 0xFFC)
+        {
+            return segment.get(INT, loadFrame[i] + (va & 0xFFF));
+        }
+        return (int)read(va, 4);
+    }
+
+    private short loadShort(final long va)
+    {
+        final long page = va >>> 12;
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (loadTag[i] == (page | loadKey) && (va & 0xFFF) <= 0xFFE)
+        {
+            return segment.get(SHORT, loadFrame[i] + (va & 0xFFF));
+        }
+        return (short)read(va, 2);
+    }
+
+    private byte loadByte(final long va)
+    {
+        final long page = va >>> 12;
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (loadTag[i] == (page | loadKey))
+        {
+            return segment.get(ValueLayout.JAVA_BYTE, loadFrame[i] + (va & 0xFFF));
+        }
+        return (byte)read(va, 1);
+    }
+
+    private void storeLong(final long va, final long value)
+    {
+        final long page = va >>> 12;
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (storeTag[i] == (page | storeKey) && (va & 0xFFF) <= 0xFF8)
+        {
+            segment.set(LONG, storeFrame[i] + (va & 0xFFF), value);
+            return;
+        }
+        write(va, 8, value);
+    }
+
+    private void storeInt(final long va, final long value)
+    {
+        final long page = va >>> 12;
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (storeTag[i] == (page | storeKey) && (va & 0xFFF) <= 0xFFC)
+        {
+            segment.set(INT, storeFrame[i] + (va & 0xFFF), (int)value);
+            return;
+        }
+        write(va, 4, value);
+    }
+
+    private void storeShort(final long va, final long value)
+    {
+        final long page = va >>> 12;
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (storeTag[i] == (page | storeKey) && (va & 0xFFF) <= 0xFFE)
+        {
+            segment.set(SHORT, storeFrame[i] + (va & 0xFFF), (short)value);
+            return;
+        }
+        write(va, 2, value);
+    }
+
+    private void storeByte(final long va, final long value)
+    {
+        final long page = va >>> 12;
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (storeTag[i] == (page | storeKey))
+        {
+            segment.set(ValueLayout.JAVA_BYTE, storeFrame[i] + (va & 0xFFF), (byte)value);
+            return;
+        }
+        write(va, 1, value);
     }
 
     /** Load {@code size} bytes (1, 2, 4, 8) little-endian, zero-extended. */
