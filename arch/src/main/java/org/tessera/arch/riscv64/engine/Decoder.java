@@ -97,7 +97,7 @@ final class Decoder
     static final int FP_OP = 71;
     /** A compressed pattern that is reserved or illegal; imm holds its 16 bits. */
     static final int ILLEGAL_COMPRESSED = 72;
-    /** Not cached: a 4-byte instruction whose second half is on the next page. */
+    /** A 4-byte instruction whose second half is on the next page: always fetched afresh. */
     static final int CROSS_PAGE = 73;
     static final long CROSSING = CROSS_PAGE;
     /** fadd.d, fsub.d, fmul.d: imm holds the instruction bits (for the rounding mode). */
@@ -360,5 +360,15 @@ final class Decoder
             default:
                 return entry(FP_OP, rd, rs1, rs2, insn);
         }
+    }
+
+    /** @return whether {@code operation} ends a basic block: it may jump, trap or change the decode cache. */
+    static boolean endsBlock(final int operation)
+    {
+        return switch (operation)
+        {
+            case GENERIC, ILLEGAL_COMPRESSED, CROSS_PAGE, BEQ, BNE, BLT, BGE, BLTU, BGEU, JAL, J, JALR, JR -> true;
+            default -> false;
+        };
     }
 }

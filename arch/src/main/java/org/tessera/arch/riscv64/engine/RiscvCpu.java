@@ -68,6 +68,8 @@ public final class RiscvCpu
     private static final int SLOTS = 64;
     private static final int SLOT_SHIFT = 11;
     private static final int MICRO_TLB = 64;
+    private static final int TRACE_CAPACITY = 1 << 16;
+    private static final int MAX_BLOCK = 1 << SLOT_SHIFT;
     private static final long KEY_STEP = 1L << 52;
     // The range in which RiscvFpu's fast paths hold (no overflow or underflow possible).
     private static final double SAFE_LOW = 0x1p-960;
@@ -98,12 +100,17 @@ public final class RiscvCpu
     private int fetchGeneration;
 
     // Decode cache: SLOTS physical pages, one entry per halfword (see DecodedOp for the format).
-    private final long[] decoded = new long[SLOTS << SLOT_SHIFT];
+    // Per halfword of a slot, the basic block starting there: start in trace << 32 | number
+    // of instructions << 8 | the slot generation it was decoded in (0: none).
+    private final long[] blocks = new long[SLOTS << SLOT_SHIFT];
+    // Decoded blocks, each a run of consecutive entries (see Decoder), filled from traceTop;
+    // emptied when every decoded instruction is dropped, or when full.
+    private final long[] trace = new long[TRACE_CAPACITY];
+    private int traceTop;
     private final long[] slotFrame = new long[SLOTS];
     private final int[] slotEpoch = new int[SLOTS];
     private final int[] slotGeneration = new int[SLOTS];
     private int epoch = 1;
-    long decodes;
 
     // Micro-TLBs in front of GuestMemory.translate: tag = virtual page | key, where the key (bits
     // 63:52, never 0) changes at every run and drops every entry at once.
@@ -233,7 +240,8 @@ public final class RiscvCpu
         }
         final long[] x = this.x;
         final long[] f = this.f;
-        final long[] decoded = this.decoded;
+        final long[] trace = this.trace;
+        final long[] blocks = this.blocks;
         long pc = ctx.pc;
         long done = 0;
         int result;
@@ -259,16 +267,31 @@ public final class RiscvCpu
                         enterPage(pc);
                     }
                     final int index = fetchSlotBase + (((int)pc & 0xFFF) >>> 1);
-                    long e = decoded[index];
-                    if (((int)e >>> Decoder.GENERATION_SHIFT) != fetchGeneration)
+                    long block = blocks[index];
+                    if ((int)(block & 0xFF) != fetchGeneration)
                     {
-                        e = decodeAt(pc, index);
+                        block = decodeBlock(pc, index);
                     }
+                    // The block's instructions run without the checks above: all of them were
+                    // decoded with the slot's generation, and the budget is cut to fit. They
+                    // are consecutive in the trace, so the next one is known before this one
+                    // is decoded.
+                    int count = (int)(block >>> 8) & 0xFFFF;
+                    if (maxInstructions >= 0 && maxInstructions - done < count)
+                    {
+                        count = (int)(maxInstructions - done);
+                    }
+                    int t = (int)(block >>> 32);
+                    final int end = t + count;
+                    long next;
+                    while (true)
+                    {
+                    final long e = trace[t];
                     final int rd = ((int)e >>> 8) & 31;
                     final int rs1 = ((int)e >>> 13) & 31;
                     final int rs2 = ((int)e >>> 18) & 31;
                     final int imm = (int)(e >> 32);
-                    long next = pc + 4 - (((int)e >>> 22) & 2);
+                    next = pc + 4 - (((int)e >>> 22) & 2);
                     switch ((int)e & 0xFF)
                     {
                         case Decoder.GENERIC -> next = execute(imm, pc, (int)(next - pc), done);
@@ -327,10 +350,42 @@ public final class RiscvCpu
                         case Decoder.LBU -> x[rd] = loadByte(x[rs1] + imm) & 0xFFL;
                         case Decoder.LHU -> x[rd] = loadShort(x[rs1] + imm) & 0xFFFFL;
                         case Decoder.LWU -> x[rd] = loadInt(x[rs1] + imm) & 0xFFFF_FFFFL;
-                        case Decoder.SB -> storeByte(x[rs1] + imm, x[rs2]);
-                        case Decoder.SH -> storeShort(x[rs1] + imm, x[rs2]);
-                        case Decoder.SW -> storeInt(x[rs1] + imm, x[rs2]);
-                        case Decoder.SD -> storeLong(x[rs1] + imm, x[rs2]);
+                        case Decoder.SB ->
+                        {
+                            storeByte(x[rs1] + imm, x[rs2]);
+                            if (fetchPage == NO_PAGE)
+                            {
+                                // the store hit decoded code: the rest of the block is stale
+                                t = end;
+                            }
+                        }
+                        case Decoder.SH ->
+                        {
+                            storeShort(x[rs1] + imm, x[rs2]);
+                            if (fetchPage == NO_PAGE)
+                            {
+                                // the store hit decoded code: the rest of the block is stale
+                                t = end;
+                            }
+                        }
+                        case Decoder.SW ->
+                        {
+                            storeInt(x[rs1] + imm, x[rs2]);
+                            if (fetchPage == NO_PAGE)
+                            {
+                                // the store hit decoded code: the rest of the block is stale
+                                t = end;
+                            }
+                        }
+                        case Decoder.SD ->
+                        {
+                            storeLong(x[rs1] + imm, x[rs2]);
+                            if (fetchPage == NO_PAGE)
+                            {
+                                // the store hit decoded code: the rest of the block is stale
+                                t = end;
+                            }
+                        }
                         case Decoder.BEQ ->
                         {
                             if (x[rs1] == x[rs2])
@@ -388,8 +443,24 @@ public final class RiscvCpu
                         case Decoder.JR -> next = (x[rs1] + imm) & ~1L;
                         case Decoder.FLW -> f[rd] = RiscvFpu.box(loadInt(x[rs1] + imm));
                         case Decoder.FLD -> f[rd] = loadLong(x[rs1] + imm);
-                        case Decoder.FSW -> storeInt(x[rs1] + imm, f[rs2]);
-                        case Decoder.FSD -> storeLong(x[rs1] + imm, f[rs2]);
+                        case Decoder.FSW ->
+                        {
+                            storeInt(x[rs1] + imm, f[rs2]);
+                            if (fetchPage == NO_PAGE)
+                            {
+                                // the store hit decoded code: the rest of the block is stale
+                                t = end;
+                            }
+                        }
+                        case Decoder.FSD ->
+                        {
+                            storeLong(x[rs1] + imm, f[rs2]);
+                            if (fetchPage == NO_PAGE)
+                            {
+                                // the store hit decoded code: the rest of the block is stale
+                                t = end;
+                            }
+                        }
                         case Decoder.FP_FUSED -> fused(imm, rd);
                         case Decoder.FP_OP -> opFp(imm, rd, rs1);
                         case Decoder.FADD_D -> f[rd] = addD(f[rs1], f[rs2], imm, false);
@@ -405,9 +476,18 @@ public final class RiscvCpu
                         case Decoder.ILLEGAL_COMPRESSED -> throw illegal(imm);
                         default -> next = step(pc, done);
                     }
+                    done++;
+                    if (++t >= end)
+                    {
+                        break;
+                    }
+                    // not the block's last instruction, so not a jump
+                    pc = next;
+                    }
+                    // Only a block's last instruction can jump: check for interrupts after it
+                    // exactly as after every instruction.
                     final long fallThrough = pc + 4;
                     pc = next;
-                    done++;
                     if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
                     {
                         result = interrupted();
@@ -577,6 +657,7 @@ public final class RiscvCpu
     {
         fetchPage = NO_PAGE;
         fetchFrame = NO_PAGE;
+        traceTop = 0;
         epoch++;
         if (epoch == 0)
         {
@@ -624,7 +705,7 @@ public final class RiscvCpu
                 final int first = slot << SLOT_SHIFT;
                 for (int i = 0; i < (1 << SLOT_SHIFT); i++)
                 {
-                    decoded[first + i] = 0;
+                    blocks[first + i] = 0;
                 }
                 generation = 1;
             }
@@ -643,32 +724,51 @@ public final class RiscvCpu
     }
 
     /**
-     * Decode the instruction at {@code pc} (on the fetch page) into its cache entry. An
-     * instruction whose second half lies on the next page is not cached: it runs through
-     * {@link #step} every time.
+     * Decode the basic block starting at {@code pc} into the trace: instructions up to and
+     * including the first that may jump or leave the loop (a branch, jump, anything the full
+     * decoder runs, an instruction crossing the page), or up to the end of the page. A 4-byte
+     * instruction whose upper half is on the next page is decoded as a marker that sends it
+     * through {@link #step}, which fetches it afresh every time.
+     *
+     * @return the block's entry in {@link #blocks}, also stored at {@code index}.
      */
-    private long decodeAt(final long pc, final int index)
+    private long decodeBlock(final long pc, final int index)
     {
-        decodes++;
-        final int offset = (int)pc & 0xFFF;
-        final long entry;
-        if (offset <= 0xFFC)
+        if (traceTop > TRACE_CAPACITY - MAX_BLOCK)
         {
-            final int insn = physical.getInt(fetchBase + offset);
-            entry = (insn & 3) != 3 ? Decoder.decodeCompressed(insn) : Decoder.decode(insn);
+            // Full: start again with nothing decoded. The current page is claimed afresh, in
+            // the same slot, with a new generation.
+            dropDecoded();
+            enterPage(pc);
         }
-        else
+        final int start = traceTop;
+        int count = 0;
+        int offset = (int)pc & 0xFFF;
+        while (true)
         {
-            final int half = physical.getShort(fetchBase + offset) & 0xFFFF;
-            if ((half & 3) == 3)
+            final long e;
+            if (offset <= 0xFFC)
             {
-                return Decoder.CROSSING;
+                final int insn = physical.getInt(fetchBase + offset);
+                e = (insn & 3) != 3 ? Decoder.decodeCompressed(insn) : Decoder.decode(insn);
             }
-            entry = Decoder.decodeCompressed(half);
+            else
+            {
+                final int half = physical.getShort(fetchBase + offset) & 0xFFFF;
+                e = (half & 3) == 3 ? Decoder.CROSSING : Decoder.decodeCompressed(half);
+            }
+            trace[start + count] = e;
+            count++;
+            offset += 4 - (((int)e >>> 22) & 2);
+            if (Decoder.endsBlock((int)e & 0xFF) || offset >= 0x1000)
+            {
+                break;
+            }
         }
-        final long tagged = entry | ((long)fetchGeneration << Decoder.GENERATION_SHIFT);
-        decoded[index] = tagged;
-        return tagged;
+        traceTop = start + count;
+        final long block = ((long)start << 32) | ((long)count << 8) | fetchGeneration;
+        blocks[index] = block;
+        return block;
     }
 
     /**

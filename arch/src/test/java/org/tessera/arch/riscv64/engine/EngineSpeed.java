@@ -35,7 +35,6 @@ public final class EngineSpeed
                 if (i == 0)
                 {
                     System.out.print(program.output());
-                    System.out.println("decodes " + program.engine.cpu().decodes);
                 }
             }
         }
