@@ -107,6 +107,10 @@ public final class RiscvCpu
     // emptied when every decoded instruction is dropped, or when full.
     private final long[] trace = new long[TRACE_CAPACITY];
     private int traceTop;
+    // Indexed by a block's start in the trace: the pc and block that followed it last time
+    // (a hint, checked before use; -1 when none).
+    private final long[] chainPc = new long[TRACE_CAPACITY];
+    private final long[] chainBlock = new long[TRACE_CAPACITY];
     private final long[] slotFrame = new long[SLOTS];
     private final int[] slotEpoch = new int[SLOTS];
     private final int[] slotGeneration = new int[SLOTS];
@@ -242,6 +246,8 @@ public final class RiscvCpu
         final long[] f = this.f;
         final long[] trace = this.trace;
         final long[] blocks = this.blocks;
+        final long[] chainPc = this.chainPc;
+        final long[] chainBlock = this.chainBlock;
         long pc = ctx.pc;
         long done = 0;
         int result;
@@ -253,6 +259,8 @@ public final class RiscvCpu
         {
             try
             {
+                long chained = 0;
+                int previous = -1;
                 while (true)
                 {
                     if (done == maxInstructions)
@@ -262,15 +270,24 @@ public final class RiscvCpu
                         result = RiscvTrap.TIMER_INTERRUPT;
                         break;
                     }
-                    if ((pc >>> 12) != fetchPage)
+                    long block = chained;
+                    if (block == 0)
                     {
-                        enterPage(pc);
-                    }
-                    final int index = fetchSlotBase + (((int)pc & 0xFFF) >>> 1);
-                    long block = blocks[index];
-                    if ((int)(block & 0xFF) != fetchGeneration)
-                    {
-                        block = decodeBlock(pc, index);
+                        if ((pc >>> 12) != fetchPage)
+                        {
+                            enterPage(pc);
+                        }
+                        final int index = fetchSlotBase + (((int)pc & 0xFFF) >>> 1);
+                        block = blocks[index];
+                        if ((int)(block & 0xFF) != fetchGeneration)
+                        {
+                            block = decodeBlock(pc, index);
+                        }
+                        if (previous >= 0)
+                        {
+                            chainPc[previous] = pc;
+                            chainBlock[previous] = block;
+                        }
                     }
                     // The block's instructions run without the checks above: all of them were
                     // decoded with the slot's generation, and the budget is cut to fit. They
@@ -282,6 +299,7 @@ public final class RiscvCpu
                         count = (int)(maxInstructions - done);
                     }
                     int t = (int)(block >>> 32);
+                    final int first = t;
                     final int end = t + count;
                     long next;
                     while (true)
@@ -492,6 +510,18 @@ public final class RiscvCpu
                     {
                         result = interrupted();
                         break;
+                    }
+                    // The block that followed this one last time, if it is the one to run
+                    // now: same page (so same slot) and decoded in the slot's generation.
+                    chained = chainBlock[first];
+                    if (chainPc[first] == pc && (pc >>> 12) == fetchPage && (int)(chained & 0xFF) == fetchGeneration)
+                    {
+                        previous = -1;
+                    }
+                    else
+                    {
+                        chained = 0;
+                        previous = first;
                     }
                 }
             }
@@ -708,6 +738,9 @@ public final class RiscvCpu
                     blocks[first + i] = 0;
                 }
                 generation = 1;
+                // chain hints may name blocks of the slot's old generations: start the trace
+                // (and every slot) afresh
+                dropDecoded();
             }
             slotGeneration[slot] = generation;
             slotFrame[slot] = frame;
@@ -766,6 +799,7 @@ public final class RiscvCpu
             }
         }
         traceTop = start + count;
+        chainPc[start] = -1;
         final long block = ((long)start << 32) | ((long)count << 8) | fetchGeneration;
         blocks[index] = block;
         return block;
