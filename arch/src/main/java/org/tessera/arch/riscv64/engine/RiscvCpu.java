@@ -128,6 +128,8 @@ public final class RiscvCpu
     private long reservationAddress;
     private long reservationValue;
     private int reservationSize;
+    // See fcsrChanged.
+    private int fpFast;
 
     /**
      * @param memory how this hart translates and reaches memory.
@@ -235,6 +237,7 @@ public final class RiscvCpu
     public int run(final long maxInstructions)
     {
         newRun();
+        fcsrChanged();
         final RiscvContext ctx = context;
         if ((ctx.pc & 1) != 0)
         {
@@ -481,9 +484,27 @@ public final class RiscvCpu
                         }
                         case Decoder.FP_FUSED -> fused(imm, rd);
                         case Decoder.FP_OP -> opFp(imm, rd, rs1);
-                        case Decoder.FADD_D -> f[rd] = addD(f[rs1], f[rs2], imm, false);
-                        case Decoder.FSUB_D -> f[rd] = addD(f[rs1], f[rs2], imm, true);
-                        case Decoder.FMUL_D -> f[rd] = mulD(f[rs1], f[rs2], imm);
+                        case Decoder.FADD_D ->
+                        {
+                            final double r = Double.longBitsToDouble(f[rs1]) + Double.longBitsToDouble(f[rs2]);
+                            // not NaN, not infinite (so neither operand is), far from overflow
+                            f[rd] = ((fpFast >>> ((imm >>> 12) & 7)) & 1) != 0 && Math.abs(r) < SAFE_HIGH ?
+                                Double.doubleToRawLongBits(r) : addD(f[rs1], f[rs2], imm, false);
+                        }
+                        case Decoder.FSUB_D ->
+                        {
+                            final double r = Double.longBitsToDouble(f[rs1]) - Double.longBitsToDouble(f[rs2]);
+                            f[rd] = ((fpFast >>> ((imm >>> 12) & 7)) & 1) != 0 && Math.abs(r) < SAFE_HIGH ?
+                                Double.doubleToRawLongBits(r) : addD(f[rs1], f[rs2], imm, true);
+                        }
+                        case Decoder.FMUL_D ->
+                        {
+                            final double r = Double.longBitsToDouble(f[rs1]) * Double.longBitsToDouble(f[rs2]);
+                            final double magnitude = Math.abs(r);
+                            // in range, so both operands were finite and not zero
+                            f[rd] = ((fpFast >>> ((imm >>> 12) & 7)) & 1) != 0 && magnitude >= SAFE_LOW &&
+                                magnitude < SAFE_HIGH ? Double.doubleToRawLongBits(r) : mulD(f[rs1], f[rs2], imm);
+                        }
                         case Decoder.FCMP_D ->
                         {
                             x[rd] = fpu.compareD(imm, f[rs1], f[rs2]);
@@ -622,6 +643,7 @@ public final class RiscvCpu
             if ((ctx.fcsr & RiscvFpu.NX) == 0 && r != 0 && inexactSum(a, b, r))
             {
                 ctx.fcsr |= RiscvFpu.NX;
+                fcsrChanged();
             }
             return Double.doubleToRawLongBits(r);
         }
@@ -652,6 +674,7 @@ public final class RiscvCpu
             if ((ctx.fcsr & RiscvFpu.NX) == 0 && Math.fma(a, b, -r) != 0)
             {
                 ctx.fcsr |= RiscvFpu.NX;
+                fcsrChanged();
             }
             return Double.doubleToRawLongBits(r);
         }
@@ -1293,6 +1316,7 @@ public final class RiscvCpu
                 case 0x002 -> ctx.fcsr = (ctx.fcsr & 0x1F) | ((v & 7) << 5);
                 default -> ctx.fcsr = v & 0xFF;
             }
+            fcsrChanged();
         }
         if (rd != 0)
         {
@@ -1741,6 +1765,25 @@ public final class RiscvCpu
         {
             context.fcsr |= flags;
             fpu.flags = 0;
+            fcsrChanged();
+        }
+    }
+
+    /**
+     * Recompute {@link #fpFast} from fcsr: bit rm is set when an operation with rounding-mode
+     * field rm rounds to nearest-even with NX already set, so a result that is neither tiny nor
+     * huge needs no flag work at all.
+     */
+    private void fcsrChanged()
+    {
+        final int fcsr = context.fcsr;
+        if ((fcsr & RiscvFpu.NX) == 0)
+        {
+            fpFast = 0;
+        }
+        else
+        {
+            fpFast = 1 << RiscvFpu.RNE | (((fcsr >>> 5) & 7) == RiscvFpu.RNE ? 1 << 7 : 0);
         }
     }
 
