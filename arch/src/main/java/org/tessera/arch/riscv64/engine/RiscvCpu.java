@@ -264,9 +264,11 @@ public final class RiscvCpu
             {
                 long chained = 0;
                 int previous = -1;
+                // a negative budget never expires
+                final long budget = maxInstructions < 0 ? Long.MAX_VALUE : maxInstructions;
                 while (true)
                 {
-                    if (done == maxInstructions)
+                    if (done == budget)
                     {
                         cause = RiscvTrap.TIMER_INTERRUPT;
                         tval = 0;
@@ -297,9 +299,9 @@ public final class RiscvCpu
                     // are consecutive in the trace, so the next one is known before this one
                     // is decoded.
                     int count = (int)(block >>> 8) & 0xFFFF;
-                    if (maxInstructions >= 0 && maxInstructions - done < count)
+                    if (budget - done < count)
                     {
-                        count = (int)(maxInstructions - done);
+                        count = (int)(budget - done);
                     }
                     int t = (int)(block >>> 32);
                     final int first = t;
@@ -532,10 +534,13 @@ public final class RiscvCpu
                         result = interrupted();
                         break;
                     }
-                    // The block that followed this one last time, if it is the one to run
-                    // now: same page (so same slot) and decoded in the slot's generation.
+                    // The block that followed this one last time, if it is the one to run now
+                    // and on the same page. Same page means same slot, and this block is live
+                    // (its slot kept the generation it was decoded in), so the successor,
+                    // looked up in that same generation, is live too. (A store that dropped
+                    // this page's instructions cleared fetchPage.)
                     chained = chainBlock[first];
-                    if (chainPc[first] == pc && (pc >>> 12) == fetchPage && (int)(chained & 0xFF) == fetchGeneration)
+                    if (chainPc[first] == pc && (pc >>> 12) == fetchPage)
                     {
                         previous = -1;
                     }
