@@ -70,6 +70,10 @@ public final class RiscvCpu
     private static final int MICRO_TLB = 64;
     private static final int TRACE_CAPACITY = 1 << 16;
     private static final int MAX_BLOCK = 1 << SLOT_SHIFT;
+    private static final int EXIT_BUDGET = 0;
+    private static final int EXIT_INTERRUPT = 1;
+    private static final int EXIT_LOOKUP = 2;
+    private static final int EXIT_SLOW = 3;
     private static final long KEY_STEP = 1L << 52;
     // The range in which RiscvFpu's fast paths hold (no overflow or underflow possible).
     private static final double SAFE_LOW = 0x1p-960;
@@ -130,6 +134,9 @@ public final class RiscvCpu
     private int reservationSize;
     // See fcsrChanged.
     private int fpFast;
+    // Where runBlocks stopped.
+    private long exitPc;
+    private long exitDone;
 
     /**
      * @param memory how this hart translates and reaches memory.
@@ -245,12 +252,6 @@ public final class RiscvCpu
             // instructions at even addresses only, so a kernel-set odd pc runs undecoded.
             return runUndecoded(maxInstructions);
         }
-        final long[] x = this.x;
-        final long[] f = this.f;
-        final long[] trace = this.trace;
-        final long[] blocks = this.blocks;
-        final long[] chainPc = this.chainPc;
-        final long[] chainBlock = this.chainBlock;
         long pc = ctx.pc;
         long done = 0;
         int result;
@@ -260,294 +261,50 @@ public final class RiscvCpu
         }
         else
         {
+            // a negative budget never expires
+            final long budget = maxInstructions < 0 ? Long.MAX_VALUE : maxInstructions;
             try
             {
-                long chained = 0;
-                int previous = -1;
-                // a negative budget never expires
-                final long budget = maxInstructions < 0 ? Long.MAX_VALUE : maxInstructions;
                 while (true)
                 {
-                    if (done == budget)
+                    final int exit = runBlocks(pc, done, budget);
+                    pc = exitPc;
+                    done = exitDone;
+                    if (exit == EXIT_BUDGET)
                     {
                         cause = RiscvTrap.TIMER_INTERRUPT;
                         tval = 0;
                         result = RiscvTrap.TIMER_INTERRUPT;
                         break;
                     }
-                    long block = chained;
-                    if (block == 0)
+                    if (exit == EXIT_INTERRUPT)
+                    {
+                        result = interrupted();
+                        break;
+                    }
+                    if (exit == EXIT_LOOKUP)
                     {
                         if ((pc >>> 12) != fetchPage)
                         {
                             enterPage(pc);
                         }
                         final int index = fetchSlotBase + (((int)pc & 0xFFF) >>> 1);
-                        block = blocks[index];
-                        if ((int)(block & 0xFF) != fetchGeneration)
+                        if ((int)(blocks[index] & 0xFF) != fetchGeneration)
                         {
-                            block = decodeBlock(pc, index);
+                            decodeBlock(pc, index);
                         }
-                        if (previous >= 0)
-                        {
-                            chainPc[previous] = pc;
-                            chainBlock[previous] = block;
-                        }
+                        continue;
                     }
-                    // The block's instructions run without the checks above: all of them were
-                    // decoded with the slot's generation, and the budget is cut to fit. They
-                    // are consecutive in the trace, so the next one is known before this one
-                    // is decoded.
-                    int count = (int)(block >>> 8) & 0xFFFF;
-                    if (budget - done < count)
-                    {
-                        count = (int)(budget - done);
-                    }
-                    int t = (int)(block >>> 32);
-                    final int first = t;
-                    final int end = t + count;
-                    long next;
-                    while (true)
-                    {
-                    final long e = trace[t];
-                    final int rd = ((int)e >>> 8) & 31;
-                    final int rs1 = ((int)e >>> 13) & 31;
-                    final int rs2 = ((int)e >>> 18) & 31;
-                    final int imm = (int)(e >> 32);
-                    next = pc + 4 - (((int)e >>> 22) & 2);
-                    switch ((int)e & 0xFF)
-                    {
-                        case Decoder.GENERIC -> next = execute(imm, pc, (int)(next - pc), done);
-                        case Decoder.NOP ->
-                        {
-                        }
-                        case Decoder.ADDI -> x[rd] = x[rs1] + imm;
-                        case Decoder.SLTI -> x[rd] = x[rs1] < imm ? 1 : 0;
-                        case Decoder.SLTIU -> x[rd] = Long.compareUnsigned(x[rs1], imm) < 0 ? 1 : 0;
-                        case Decoder.XORI -> x[rd] = x[rs1] ^ imm;
-                        case Decoder.ORI -> x[rd] = x[rs1] | imm;
-                        case Decoder.ANDI -> x[rd] = x[rs1] & imm;
-                        case Decoder.SLLI -> x[rd] = x[rs1] << imm;
-                        case Decoder.SRLI -> x[rd] = x[rs1] >>> imm;
-                        case Decoder.SRAI -> x[rd] = x[rs1] >> imm;
-                        case Decoder.ADDIW -> x[rd] = (int)x[rs1] + imm;
-                        case Decoder.SLLIW -> x[rd] = (int)x[rs1] << imm;
-                        case Decoder.SRLIW -> x[rd] = (int)x[rs1] >>> imm;
-                        case Decoder.SRAIW -> x[rd] = (int)x[rs1] >> imm;
-                        case Decoder.LI -> x[rd] = imm;
-                        case Decoder.AUIPC -> x[rd] = pc + imm;
-                        case Decoder.ADD -> x[rd] = x[rs1] + x[rs2];
-                        case Decoder.SUB -> x[rd] = x[rs1] - x[rs2];
-                        case Decoder.SLL -> x[rd] = x[rs1] << x[rs2];
-                        case Decoder.SLT -> x[rd] = x[rs1] < x[rs2] ? 1 : 0;
-                        case Decoder.SLTU -> x[rd] = Long.compareUnsigned(x[rs1], x[rs2]) < 0 ? 1 : 0;
-                        case Decoder.XOR -> x[rd] = x[rs1] ^ x[rs2];
-                        case Decoder.SRL -> x[rd] = x[rs1] >>> x[rs2];
-                        case Decoder.SRA -> x[rd] = x[rs1] >> x[rs2];
-                        case Decoder.OR -> x[rd] = x[rs1] | x[rs2];
-                        case Decoder.AND -> x[rd] = x[rs1] & x[rs2];
-                        case Decoder.MUL -> x[rd] = x[rs1] * x[rs2];
-                        case Decoder.MULH -> x[rd] = Math.multiplyHigh(x[rs1], x[rs2]);
-                        case Decoder.MULHSU -> x[rd] = Math.multiplyHigh(x[rs1], x[rs2]) + (x[rs2] < 0 ? x[rs1] : 0);
-                        case Decoder.MULHU -> x[rd] = Math.unsignedMultiplyHigh(x[rs1], x[rs2]);
-                        case Decoder.DIV -> x[rd] = divide(x[rs1], x[rs2]);
-                        case Decoder.DIVU -> x[rd] = x[rs2] == 0 ? -1 : Long.divideUnsigned(x[rs1], x[rs2]);
-                        case Decoder.REM -> x[rd] = remainder(x[rs1], x[rs2]);
-                        case Decoder.REMU -> x[rd] = x[rs2] == 0 ? x[rs1] : Long.remainderUnsigned(x[rs1], x[rs2]);
-                        case Decoder.ADDW -> x[rd] = (int)x[rs1] + (int)x[rs2];
-                        case Decoder.SUBW -> x[rd] = (int)x[rs1] - (int)x[rs2];
-                        case Decoder.SLLW -> x[rd] = (int)x[rs1] << (int)x[rs2];
-                        case Decoder.SRLW -> x[rd] = (int)x[rs1] >>> (int)x[rs2];
-                        case Decoder.SRAW -> x[rd] = (int)x[rs1] >> (int)x[rs2];
-                        case Decoder.MULW -> x[rd] = (int)x[rs1] * (int)x[rs2];
-                        case Decoder.DIVW -> x[rd] = divideWord((int)x[rs1], (int)x[rs2]);
-                        case Decoder.DIVUW -> x[rd] = (int)x[rs2] == 0 ? -1 :
-                            Integer.divideUnsigned((int)x[rs1], (int)x[rs2]);
-                        case Decoder.REMW -> x[rd] = remainderWord((int)x[rs1], (int)x[rs2]);
-                        case Decoder.REMUW -> x[rd] = (int)x[rs2] == 0 ? (int)x[rs1] :
-                            Integer.remainderUnsigned((int)x[rs1], (int)x[rs2]);
-                        case Decoder.LB -> x[rd] = loadByte(x[rs1] + imm);
-                        case Decoder.LH -> x[rd] = loadShort(x[rs1] + imm);
-                        case Decoder.LW -> x[rd] = loadInt(x[rs1] + imm);
-                        case Decoder.LD -> x[rd] = loadLong(x[rs1] + imm);
-                        case Decoder.LBU -> x[rd] = loadByte(x[rs1] + imm) & 0xFFL;
-                        case Decoder.LHU -> x[rd] = loadShort(x[rs1] + imm) & 0xFFFFL;
-                        case Decoder.LWU -> x[rd] = loadInt(x[rs1] + imm) & 0xFFFF_FFFFL;
-                        case Decoder.SB ->
-                        {
-                            storeByte(x[rs1] + imm, x[rs2]);
-                            if (fetchPage == NO_PAGE)
-                            {
-                                // the store hit decoded code: the rest of the block is stale
-                                t = end;
-                            }
-                        }
-                        case Decoder.SH ->
-                        {
-                            storeShort(x[rs1] + imm, x[rs2]);
-                            if (fetchPage == NO_PAGE)
-                            {
-                                // the store hit decoded code: the rest of the block is stale
-                                t = end;
-                            }
-                        }
-                        case Decoder.SW ->
-                        {
-                            storeInt(x[rs1] + imm, x[rs2]);
-                            if (fetchPage == NO_PAGE)
-                            {
-                                // the store hit decoded code: the rest of the block is stale
-                                t = end;
-                            }
-                        }
-                        case Decoder.SD ->
-                        {
-                            storeLong(x[rs1] + imm, x[rs2]);
-                            if (fetchPage == NO_PAGE)
-                            {
-                                // the store hit decoded code: the rest of the block is stale
-                                t = end;
-                            }
-                        }
-                        case Decoder.BEQ ->
-                        {
-                            if (x[rs1] == x[rs2])
-                            {
-                                next = pc + imm;
-                            }
-                        }
-                        case Decoder.BNE ->
-                        {
-                            if (x[rs1] != x[rs2])
-                            {
-                                next = pc + imm;
-                            }
-                        }
-                        case Decoder.BLT ->
-                        {
-                            if (x[rs1] < x[rs2])
-                            {
-                                next = pc + imm;
-                            }
-                        }
-                        case Decoder.BGE ->
-                        {
-                            if (x[rs1] >= x[rs2])
-                            {
-                                next = pc + imm;
-                            }
-                        }
-                        case Decoder.BLTU ->
-                        {
-                            if (Long.compareUnsigned(x[rs1], x[rs2]) < 0)
-                            {
-                                next = pc + imm;
-                            }
-                        }
-                        case Decoder.BGEU ->
-                        {
-                            if (Long.compareUnsigned(x[rs1], x[rs2]) >= 0)
-                            {
-                                next = pc + imm;
-                            }
-                        }
-                        case Decoder.JAL ->
-                        {
-                            x[rd] = next;
-                            next = pc + imm;
-                        }
-                        case Decoder.J -> next = pc + imm;
-                        case Decoder.JALR ->
-                        {
-                            final long target = (x[rs1] + imm) & ~1L;
-                            x[rd] = next;
-                            next = target;
-                        }
-                        case Decoder.JR -> next = (x[rs1] + imm) & ~1L;
-                        case Decoder.FLW -> f[rd] = RiscvFpu.box(loadInt(x[rs1] + imm));
-                        case Decoder.FLD -> f[rd] = loadLong(x[rs1] + imm);
-                        case Decoder.FSW ->
-                        {
-                            storeInt(x[rs1] + imm, f[rs2]);
-                            if (fetchPage == NO_PAGE)
-                            {
-                                // the store hit decoded code: the rest of the block is stale
-                                t = end;
-                            }
-                        }
-                        case Decoder.FSD ->
-                        {
-                            storeLong(x[rs1] + imm, f[rs2]);
-                            if (fetchPage == NO_PAGE)
-                            {
-                                // the store hit decoded code: the rest of the block is stale
-                                t = end;
-                            }
-                        }
-                        case Decoder.FP_FUSED -> fused(imm, rd);
-                        case Decoder.FP_OP -> opFp(imm, rd, rs1);
-                        case Decoder.FADD_D ->
-                        {
-                            final double r = Double.longBitsToDouble(f[rs1]) + Double.longBitsToDouble(f[rs2]);
-                            // not NaN, not infinite (so neither operand is), far from overflow
-                            f[rd] = ((fpFast >>> ((imm >>> 12) & 7)) & 1) != 0 && Math.abs(r) < SAFE_HIGH ?
-                                Double.doubleToRawLongBits(r) : addD(f[rs1], f[rs2], imm, false);
-                        }
-                        case Decoder.FSUB_D ->
-                        {
-                            final double r = Double.longBitsToDouble(f[rs1]) - Double.longBitsToDouble(f[rs2]);
-                            f[rd] = ((fpFast >>> ((imm >>> 12) & 7)) & 1) != 0 && Math.abs(r) < SAFE_HIGH ?
-                                Double.doubleToRawLongBits(r) : addD(f[rs1], f[rs2], imm, true);
-                        }
-                        case Decoder.FMUL_D ->
-                        {
-                            final double r = Double.longBitsToDouble(f[rs1]) * Double.longBitsToDouble(f[rs2]);
-                            final double magnitude = Math.abs(r);
-                            // in range, so both operands were finite and not zero
-                            f[rd] = ((fpFast >>> ((imm >>> 12) & 7)) & 1) != 0 && magnitude >= SAFE_LOW &&
-                                magnitude < SAFE_HIGH ? Double.doubleToRawLongBits(r) : mulD(f[rs1], f[rs2], imm);
-                        }
-                        case Decoder.FCMP_D ->
-                        {
-                            x[rd] = fpu.compareD(imm, f[rs1], f[rs2]);
-                            accrue();
-                        }
-                        case Decoder.FSGNJ_D -> f[rd] = RiscvFpu.signInjectD(imm, f[rs1], f[rs2]);
-                        case Decoder.FMV_D_X -> f[rd] = x[rs1];
-                        case Decoder.ILLEGAL_COMPRESSED -> throw illegal(imm);
-                        default -> next = step(pc, done);
-                    }
-                    done++;
-                    if (++t >= end)
-                    {
-                        break;
-                    }
-                    // not the block's last instruction, so not a jump
-                    pc = next;
-                    }
-                    // Only a block's last instruction can jump: check for interrupts after it
-                    // exactly as after every instruction.
+                    // EXIT_SLOW: this one instruction goes the whole way, fetched and decoded
+                    // afresh, exactly as without the decode cache.
+                    final long next = step(pc, done);
                     final long fallThrough = pc + 4;
                     pc = next;
+                    done++;
                     if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
                     {
                         result = interrupted();
                         break;
-                    }
-                    // The block that followed this one last time, if it is the one to run now
-                    // and on the same page. Same page means same slot, and this block is live
-                    // (its slot kept the generation it was decoded in), so the successor,
-                    // looked up in that same generation, is live too. (A store that dropped
-                    // this page's instructions cleared fetchPage.)
-                    chained = chainBlock[first];
-                    if (chainPc[first] == pc && (pc >>> 12) == fetchPage)
-                    {
-                        previous = -1;
-                    }
-                    else
-                    {
-                        chained = 0;
-                        previous = first;
                     }
                 }
             }
@@ -561,6 +318,413 @@ public final class RiscvCpu
         instret += done;
         cycle += done;
         return result;
+    }
+
+    /**
+     * The fast loop: runs decoded blocks from {@code pc} until the budget is spent, an
+     * interrupt is pending after a jump, the next block is not decoded or on another page, or
+     * an instruction needs more than its common case (a micro-TLB miss, an access crossing a
+     * page, an FP result that needs flags or is not of round-to-nearest, anything undecoded).
+     * It calls nothing and throws nothing, so the compiler can keep its state in registers.
+     * The instruction at {@link #exitPc} has not run; {@link #exitDone} have retired.
+     *
+     * @return {@link #EXIT_BUDGET}, {@link #EXIT_INTERRUPT}, {@link #EXIT_LOOKUP} or
+     * {@link #EXIT_SLOW}.
+     */
+    private int runBlocks(final long startPc, final long startDone, final long budget)
+    {
+        final long[] x = this.x;
+        final long[] f = this.f;
+        final long[] trace = this.trace;
+        final long[] blocks = this.blocks;
+        final long[] chainPc = this.chainPc;
+        final long[] chainBlock = this.chainBlock;
+        final MemorySegment segment = this.segment;
+        final long[] loadTag = this.loadTag;
+        final long[] loadFrame = this.loadFrame;
+        final long[] storeTag = this.storeTag;
+        final long[] storeFrame = this.storeFrame;
+        // none of these change while this method runs
+        final long loadKey = this.loadKey;
+        final long storeKey = this.storeKey;
+        final long page = fetchPage;
+        final int slotBase = fetchSlotBase;
+        final int generation = fetchGeneration;
+        final int fpFast = this.fpFast;
+        long pc = startPc;
+        long done = startDone;
+        long block = 0;
+        int previous = -1;
+        int exit;
+        blocks:
+        while (true)
+        {
+            if (done == budget)
+            {
+                exit = EXIT_BUDGET;
+                break;
+            }
+            if (block == 0)
+            {
+                if ((pc >>> 12) != page)
+                {
+                    exit = EXIT_LOOKUP;
+                    break;
+                }
+                block = blocks[slotBase + (((int)pc & 0xFFF) >>> 1)];
+                if ((int)(block & 0xFF) != generation)
+                {
+                    exit = EXIT_LOOKUP;
+                    break;
+                }
+                if (previous >= 0)
+                {
+                    chainPc[previous] = pc;
+                    chainBlock[previous] = block;
+                }
+            }
+            // The block's instructions run without the checks above: all of them were decoded
+            // with the slot's generation, and the budget is cut to fit. They are consecutive in
+            // the trace, so the next one is known before this one is decoded.
+            int t = (int)(block >>> 32);
+            final int first = t;
+            final int end = t + (int)Math.min((block >>> 8) & 0xFFFF, budget - done);
+            long next;
+            while (true)
+            {
+                final long e = trace[t];
+                final int rd = ((int)e >>> 8) & 31;
+                final int rs1 = ((int)e >>> 13) & 31;
+                final int rs2 = ((int)e >>> 18) & 31;
+                final int imm = (int)(e >> 32);
+                next = pc + 4 - (((int)e >>> 22) & 2);
+                switch ((int)e & 0xFF)
+                {
+                    case Decoder.NOP ->
+                    {
+                    }
+                    case Decoder.ADDI -> x[rd] = x[rs1] + imm;
+                    case Decoder.SLTI -> x[rd] = x[rs1] < imm ? 1 : 0;
+                    case Decoder.SLTIU -> x[rd] = Long.compareUnsigned(x[rs1], imm) < 0 ? 1 : 0;
+                    case Decoder.XORI -> x[rd] = x[rs1] ^ imm;
+                    case Decoder.ORI -> x[rd] = x[rs1] | imm;
+                    case Decoder.ANDI -> x[rd] = x[rs1] & imm;
+                    case Decoder.SLLI -> x[rd] = x[rs1] << imm;
+                    case Decoder.SRLI -> x[rd] = x[rs1] >>> imm;
+                    case Decoder.SRAI -> x[rd] = x[rs1] >> imm;
+                    case Decoder.ADDIW -> x[rd] = (int)x[rs1] + imm;
+                    case Decoder.SLLIW -> x[rd] = (int)x[rs1] << imm;
+                    case Decoder.SRLIW -> x[rd] = (int)x[rs1] >>> imm;
+                    case Decoder.SRAIW -> x[rd] = (int)x[rs1] >> imm;
+                    case Decoder.LI -> x[rd] = imm;
+                    case Decoder.AUIPC -> x[rd] = pc + imm;
+                    case Decoder.ADD -> x[rd] = x[rs1] + x[rs2];
+                    case Decoder.SUB -> x[rd] = x[rs1] - x[rs2];
+                    case Decoder.SLL -> x[rd] = x[rs1] << x[rs2];
+                    case Decoder.SLT -> x[rd] = x[rs1] < x[rs2] ? 1 : 0;
+                    case Decoder.SLTU -> x[rd] = Long.compareUnsigned(x[rs1], x[rs2]) < 0 ? 1 : 0;
+                    case Decoder.XOR -> x[rd] = x[rs1] ^ x[rs2];
+                    case Decoder.SRL -> x[rd] = x[rs1] >>> x[rs2];
+                    case Decoder.SRA -> x[rd] = x[rs1] >> x[rs2];
+                    case Decoder.OR -> x[rd] = x[rs1] | x[rs2];
+                    case Decoder.AND -> x[rd] = x[rs1] & x[rs2];
+                    case Decoder.MUL -> x[rd] = x[rs1] * x[rs2];
+                    case Decoder.MULH -> x[rd] = Math.multiplyHigh(x[rs1], x[rs2]);
+                    case Decoder.MULHSU -> x[rd] = Math.multiplyHigh(x[rs1], x[rs2]) + (x[rs2] < 0 ? x[rs1] : 0);
+                    case Decoder.MULHU -> x[rd] = Math.unsignedMultiplyHigh(x[rs1], x[rs2]);
+                    case Decoder.DIV -> x[rd] = divide(x[rs1], x[rs2]);
+                    case Decoder.DIVU -> x[rd] = x[rs2] == 0 ? -1 : Long.divideUnsigned(x[rs1], x[rs2]);
+                    case Decoder.REM -> x[rd] = remainder(x[rs1], x[rs2]);
+                    case Decoder.REMU -> x[rd] = x[rs2] == 0 ? x[rs1] : Long.remainderUnsigned(x[rs1], x[rs2]);
+                    case Decoder.ADDW -> x[rd] = (int)x[rs1] + (int)x[rs2];
+                    case Decoder.SUBW -> x[rd] = (int)x[rs1] - (int)x[rs2];
+                    case Decoder.SLLW -> x[rd] = (int)x[rs1] << (int)x[rs2];
+                    case Decoder.SRLW -> x[rd] = (int)x[rs1] >>> (int)x[rs2];
+                    case Decoder.SRAW -> x[rd] = (int)x[rs1] >> (int)x[rs2];
+                    case Decoder.MULW -> x[rd] = (int)x[rs1] * (int)x[rs2];
+                    case Decoder.DIVW -> x[rd] = divideWord((int)x[rs1], (int)x[rs2]);
+                    case Decoder.DIVUW -> x[rd] = (int)x[rs2] == 0 ? -1 :
+                        Integer.divideUnsigned((int)x[rs1], (int)x[rs2]);
+                    case Decoder.REMW -> x[rd] = remainderWord((int)x[rs1], (int)x[rs2]);
+                    case Decoder.REMUW -> x[rd] = (int)x[rs2] == 0 ? (int)x[rs1] :
+                        Integer.remainderUnsigned((int)x[rs1], (int)x[rs2]);
+                    case Decoder.LB, Decoder.LBU ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        final byte value = segment.get(ValueLayout.JAVA_BYTE, pa);
+                        x[rd] = ((int)e & 0xFF) == Decoder.LB ? value : value & 0xFFL;
+                    }
+                    case Decoder.LH, Decoder.LHU ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFFE)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        final short value = segment.get(SHORT, pa);
+                        x[rd] = ((int)e & 0xFF) == Decoder.LH ? value : value & 0xFFFFL;
+                    }
+                    case Decoder.LW, Decoder.LWU ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFFC)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        final int value = segment.get(INT, pa);
+                        x[rd] = ((int)e & 0xFF) == Decoder.LW ? value : value & 0xFFFF_FFFFL;
+                    }
+                    case Decoder.LD ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFF8)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        x[rd] = segment.get(LONG, pa);
+                    }
+                    case Decoder.FLW ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFFC)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        f[rd] = 0xFFFF_FFFF_0000_0000L | (segment.get(INT, pa) & 0xFFFF_FFFFL);
+                    }
+                    case Decoder.FLD ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFF8)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        f[rd] = segment.get(LONG, pa);
+                    }
+                    // A store that hits the micro-TLB cannot touch decoded code: every frame that
+                    // gets decoded flushes the store micro-TLB, and a miss checks the frame.
+                    case Decoder.SB ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (storeTag[i] != ((va >>> 12) | storeKey))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = storeFrame[i] + (va & 0xFFF);
+                        segment.set(ValueLayout.JAVA_BYTE, pa, (byte)x[rs2]);
+                    }
+                    case Decoder.SH ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (storeTag[i] != ((va >>> 12) | storeKey) || (va & 0xFFF) > 0xFFE)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = storeFrame[i] + (va & 0xFFF);
+                        segment.set(SHORT, pa, (short)x[rs2]);
+                    }
+                    case Decoder.SW, Decoder.FSW ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (storeTag[i] != ((va >>> 12) | storeKey) || (va & 0xFFF) > 0xFFC)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = storeFrame[i] + (va & 0xFFF);
+                        segment.set(INT, pa, (int)(((int)e & 0xFF) == Decoder.SW ? x[rs2] : f[rs2]));
+                    }
+                    case Decoder.SD, Decoder.FSD ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (storeTag[i] != ((va >>> 12) | storeKey) || (va & 0xFFF) > 0xFF8)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = storeFrame[i] + (va & 0xFFF);
+                        segment.set(LONG, pa, ((int)e & 0xFF) == Decoder.SD ? x[rs2] : f[rs2]);
+                    }
+                    case Decoder.BEQ ->
+                    {
+                        if (x[rs1] == x[rs2])
+                        {
+                            next = pc + imm;
+                        }
+                    }
+                    case Decoder.BNE ->
+                    {
+                        if (x[rs1] != x[rs2])
+                        {
+                            next = pc + imm;
+                        }
+                    }
+                    case Decoder.BLT ->
+                    {
+                        if (x[rs1] < x[rs2])
+                        {
+                            next = pc + imm;
+                        }
+                    }
+                    case Decoder.BGE ->
+                    {
+                        if (x[rs1] >= x[rs2])
+                        {
+                            next = pc + imm;
+                        }
+                    }
+                    case Decoder.BLTU ->
+                    {
+                        if (Long.compareUnsigned(x[rs1], x[rs2]) < 0)
+                        {
+                            next = pc + imm;
+                        }
+                    }
+                    case Decoder.BGEU ->
+                    {
+                        if (Long.compareUnsigned(x[rs1], x[rs2]) >= 0)
+                        {
+                            next = pc + imm;
+                        }
+                    }
+                    case Decoder.JAL ->
+                    {
+                        x[rd] = next;
+                        next = pc + imm;
+                    }
+                    case Decoder.J -> next = pc + imm;
+                    case Decoder.JALR ->
+                    {
+                        final long target = (x[rs1] + imm) & ~1L;
+                        x[rd] = next;
+                        next = target;
+                    }
+                    case Decoder.JR -> next = (x[rs1] + imm) & ~1L;
+                    // FP: round-to-nearest-even with NX already set in fcsr, and a result that is
+                    // neither NaN, infinite, tiny nor huge, is the host's result and changes no
+                    // flag; anything else goes the whole way through RiscvFpu.
+                    case Decoder.FADD_D ->
+                    {
+                        final double r = Double.longBitsToDouble(f[rs1]) + Double.longBitsToDouble(f[rs2]);
+                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 || !(Math.abs(r) < SAFE_HIGH))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FSUB_D ->
+                    {
+                        final double r = Double.longBitsToDouble(f[rs1]) - Double.longBitsToDouble(f[rs2]);
+                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 || !(Math.abs(r) < SAFE_HIGH))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FMUL_D ->
+                    {
+                        final double r = Double.longBitsToDouble(f[rs1]) * Double.longBitsToDouble(f[rs2]);
+                        final double magnitude = Math.abs(r);
+                        // in range, so both operands were finite and not zero
+                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 || !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FCMP_D ->
+                    {
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double b = Double.longBitsToDouble(f[rs2]);
+                        if (a != a || b != b)
+                        {
+                            // NaN: flags depend on the kind
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        x[rd] = imm == 0 ? (a <= b ? 1 : 0) : imm == 1 ? (a < b ? 1 : 0) : (a == b ? 1 : 0);
+                    }
+                    case Decoder.FSGNJ_D ->
+                    {
+                        final long a = f[rs1];
+                        final long b = f[rs2];
+                        final long sign = imm == 0 ? b : imm == 1 ? ~b : a ^ b;
+                        f[rd] = (a & Long.MAX_VALUE) | (sign & Long.MIN_VALUE);
+                    }
+                    case Decoder.FMV_D_X -> f[rd] = x[rs1];
+                    default ->
+                    {
+                        // GENERIC, FP_OP, FP_FUSED, ILLEGAL_COMPRESSED, CROSS_PAGE
+                        exit = EXIT_SLOW;
+                        break blocks;
+                    }
+                }
+                done++;
+                if (++t >= end)
+                {
+                    break;
+                }
+                // not the block's last instruction, so not a jump
+                pc = next;
+            }
+            // Only a block's last instruction can jump: check for interrupts after it exactly
+            // as after every instruction.
+            final long fallThrough = pc + 4;
+            pc = next;
+            if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
+            {
+                exit = EXIT_INTERRUPT;
+                break;
+            }
+            // The block that followed this one last time, if it is the one to run now and on
+            // the same page. Same page means same slot, and this block is live (its slot kept
+            // the generation it was decoded in), so the successor, looked up in that same
+            // generation, is live too.
+            block = chainBlock[first];
+            if (chainPc[first] == pc && (pc >>> 12) == page)
+            {
+                previous = -1;
+            }
+            else
+            {
+                block = 0;
+                previous = first;
+            }
+        }
+        exitPc = pc;
+        exitDone = done;
+        return exit;
     }
 
     /** The loop without the decode cache: fetch, expand and decode every instruction afresh. */
