@@ -110,6 +110,10 @@ final class Decoder
     static final int FSGNJ_D = 78;
     /** fmv.d.x. */
     static final int FMV_D_X = 79;
+    /** fdiv.d: imm holds the instruction bits. */
+    static final int FDIV_D = 80;
+    /** fcvt.d.w: imm holds the instruction bits. */
+    static final int FCVT_D_W = 81;
 
     /** Bit set in an entry for a 2-byte (compressed) instruction. */
     static final long COMPRESSED = 1L << 23;
@@ -351,6 +355,10 @@ final class Decoder
                 return entry(FSUB_D, rd, rs1, rs2, insn);
             case 0x09:
                 return entry(FMUL_D, rd, rs1, rs2, insn);
+            case 0x0D:
+                return entry(FDIV_D, rd, rs1, rs2, insn);
+            case 0x69:
+                return rs2 == 0 ? entry(FCVT_D_W, rd, rs1, 0, insn) : entry(FP_OP, rd, rs1, rs2, insn);
             case 0x11:
                 return f3 <= 2 ? entry(FSGNJ_D, rd, rs1, rs2, f3) : entry(FP_OP, rd, rs1, rs2, insn);
             case 0x51:

@@ -653,15 +653,43 @@ public final class RiscvCpu
                     }
                     case Decoder.FMUL_D ->
                     {
-                        final double r = Double.longBitsToDouble(f[rs1]) * Double.longBitsToDouble(f[rs2]);
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double b = Double.longBitsToDouble(f[rs2]);
+                        final double r = a * b;
                         final double magnitude = Math.abs(r);
-                        // in range, so both operands were finite and not zero
-                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 || !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH))
+                        // In range, so both operands were finite and not zero; or an exact zero
+                        // from a zero operand (not inf * 0, which is NaN), which raises nothing.
+                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 ||
+                            !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH || r == 0 && (a == 0 || b == 0)))
                         {
                             exit = EXIT_SLOW;
                             break blocks;
                         }
                         f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FDIV_D ->
+                    {
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double r = a / Double.longBitsToDouble(f[rs2]);
+                        final double magnitude = Math.abs(r);
+                        // in range with a dividend not tiny: both finite, divisor not zero
+                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 ||
+                            !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH && Math.abs(a) >= SAFE_LOW))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FCVT_D_W ->
+                    {
+                        // every int is exact in a double; the rounding mode must still be valid
+                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits((int)x[rs1]);
                     }
                     case Decoder.FCMP_D ->
                     {
@@ -792,64 +820,6 @@ public final class RiscvCpu
     private static int remainderWord(final int a, final int b)
     {
         return b == 0 ? a : (b == -1 ? 0 : a % b);
-    }
-
-    /**
-     * fadd.d / fsub.d: finite operands and a result well inside the normal range under
-     * round-to-nearest-even are the host's sum; NX is decided only while it is not already set
-     * in fcsr (setting a set sticky flag changes nothing). Everything else is {@link RiscvFpu}'s.
-     */
-    private long addD(final long aBits, final long bBits, final int insn, final boolean subtract)
-    {
-        final int rm = roundingMode(insn);
-        final double a = Double.longBitsToDouble(aBits);
-        final double b = subtract ? -Double.longBitsToDouble(bBits) : Double.longBitsToDouble(bBits);
-        final double r = a + b;
-        if (rm == RiscvFpu.RNE && Math.abs(a) <= Double.MAX_VALUE && Math.abs(b) <= Double.MAX_VALUE &&
-            Math.abs(r) < SAFE_HIGH)
-        {
-            final RiscvContext ctx = context;
-            if ((ctx.fcsr & RiscvFpu.NX) == 0 && r != 0 && inexactSum(a, b, r))
-            {
-                ctx.fcsr |= RiscvFpu.NX;
-                fcsrChanged();
-            }
-            return Double.doubleToRawLongBits(r);
-        }
-        final long value = fpu.arithD(subtract ? 1 : 0, aBits, bBits, rm);
-        accrue();
-        return value;
-    }
-
-    private static boolean inexactSum(final double a, final double b, final double sum)
-    {
-        final double bVirtual = sum - a;
-        final double aVirtual = sum - bVirtual;
-        return (a - aVirtual) + (b - bVirtual) != 0;
-    }
-
-    /** fmul.d: as {@link #addD}, the product's residue from a fused multiply-add decides NX. */
-    private long mulD(final long aBits, final long bBits, final int insn)
-    {
-        final int rm = roundingMode(insn);
-        final double a = Double.longBitsToDouble(aBits);
-        final double b = Double.longBitsToDouble(bBits);
-        final double r = a * b;
-        final double magnitude = Math.abs(r);
-        if (rm == RiscvFpu.RNE && Math.abs(a) <= Double.MAX_VALUE && Math.abs(b) <= Double.MAX_VALUE &&
-            magnitude >= SAFE_LOW && magnitude < SAFE_HIGH)
-        {
-            final RiscvContext ctx = context;
-            if ((ctx.fcsr & RiscvFpu.NX) == 0 && Math.fma(a, b, -r) != 0)
-            {
-                ctx.fcsr |= RiscvFpu.NX;
-                fcsrChanged();
-            }
-            return Double.doubleToRawLongBits(r);
-        }
-        final long value = fpu.arithD(2, aBits, bBits, rm);
-        accrue();
-        return value;
     }
 
     // ---------------------------------------------------------------- decode cache
@@ -1544,102 +1514,6 @@ public final class RiscvCpu
         storeTag[i] = page | storeKey;
         storeFrame[i] = base;
         return base + (va & 0xFFF);
-    }
-
-    // Loads and stores of the decoded path: a micro-TLB hit inside one page is one access;
-    // everything else (miss, page crossing) goes through read and write. Kept small so that
-    // the compiler inlines them into the loop.
-
-    private long loadLong(final long va)
-    {
-        final long page = va >>> 12;
-        final int i = (int)page & (MICRO_TLB - 1);
-        if (loadTag[i] == (page | loadKey) && (va & 0xFFF) <= 0xFF8)
-        {
-            return segment.get(LONG, loadFrame[i] + (va & 0xFFF));
-        }
-        return read(va, 8);
-    }
-
-    private int loadInt(final long va)
-    {
-        final long page = va >>> 12;
-        final int i = (int)page & (MICRO_TLB - 1);
-        if (loadTag[i] == (page | loadKey) && (va & 0xFFF) <= 0xFFC)
-        {
-            return segment.get(INT, loadFrame[i] + (va & 0xFFF));
-        }
-        return (int)read(va, 4);
-    }
-
-    private short loadShort(final long va)
-    {
-        final long page = va >>> 12;
-        final int i = (int)page & (MICRO_TLB - 1);
-        if (loadTag[i] == (page | loadKey) && (va & 0xFFF) <= 0xFFE)
-        {
-            return segment.get(SHORT, loadFrame[i] + (va & 0xFFF));
-        }
-        return (short)read(va, 2);
-    }
-
-    private byte loadByte(final long va)
-    {
-        final long page = va >>> 12;
-        final int i = (int)page & (MICRO_TLB - 1);
-        if (loadTag[i] == (page | loadKey))
-        {
-            return segment.get(ValueLayout.JAVA_BYTE, loadFrame[i] + (va & 0xFFF));
-        }
-        return (byte)read(va, 1);
-    }
-
-    private void storeLong(final long va, final long value)
-    {
-        final long page = va >>> 12;
-        final int i = (int)page & (MICRO_TLB - 1);
-        if (storeTag[i] == (page | storeKey) && (va & 0xFFF) <= 0xFF8)
-        {
-            segment.set(LONG, storeFrame[i] + (va & 0xFFF), value);
-            return;
-        }
-        write(va, 8, value);
-    }
-
-    private void storeInt(final long va, final long value)
-    {
-        final long page = va >>> 12;
-        final int i = (int)page & (MICRO_TLB - 1);
-        if (storeTag[i] == (page | storeKey) && (va & 0xFFF) <= 0xFFC)
-        {
-            segment.set(INT, storeFrame[i] + (va & 0xFFF), (int)value);
-            return;
-        }
-        write(va, 4, value);
-    }
-
-    private void storeShort(final long va, final long value)
-    {
-        final long page = va >>> 12;
-        final int i = (int)page & (MICRO_TLB - 1);
-        if (storeTag[i] == (page | storeKey) && (va & 0xFFF) <= 0xFFE)
-        {
-            segment.set(SHORT, storeFrame[i] + (va & 0xFFF), (short)value);
-            return;
-        }
-        write(va, 2, value);
-    }
-
-    private void storeByte(final long va, final long value)
-    {
-        final long page = va >>> 12;
-        final int i = (int)page & (MICRO_TLB - 1);
-        if (storeTag[i] == (page | storeKey))
-        {
-            segment.set(ValueLayout.JAVA_BYTE, storeFrame[i] + (va & 0xFFF), (byte)value);
-            return;
-        }
-        write(va, 1, value);
     }
 
     /** Load {@code size} bytes (1, 2, 4, 8) little-endian, zero-extended. */
