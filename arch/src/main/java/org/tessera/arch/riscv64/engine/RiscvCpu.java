@@ -134,6 +134,7 @@ public final class RiscvCpu
     private int reservationSize;
     // See fcsrChanged.
     private int fpFast;
+    private boolean decodeCache = true;
     // Where runBlocks stopped.
     private long exitPc;
     private long exitDone;
@@ -168,6 +169,15 @@ public final class RiscvCpu
         this.x = context.x;
         this.f = context.f;
         clearReservation();
+    }
+
+    /**
+     * Tests only: with {@code false}, {@link #run(long)} fetches, expands and decodes every
+     * instruction afresh, the reference the decode cache must agree with.
+     */
+    void decodeCache(final boolean enabled)
+    {
+        this.decodeCache = enabled;
     }
 
     /** @return the memory this hart uses. */
@@ -246,10 +256,11 @@ public final class RiscvCpu
         newRun();
         fcsrChanged();
         final RiscvContext ctx = context;
-        if ((ctx.pc & 1) != 0)
+        if ((ctx.pc & 1) != 0 || !decodeCache)
         {
-            // Never reached by guest code (every jump clears bit 0); the decode cache holds
-            // instructions at even addresses only, so a kernel-set odd pc runs undecoded.
+            // An odd pc is never reached by guest code (every jump clears bit 0); the decode
+            // cache holds instructions at even addresses only, so a kernel-set odd pc runs
+            // undecoded.
             return runUndecoded(maxInstructions);
         }
         long pc = ctx.pc;
