@@ -1,25 +1,24 @@
 package org.tessera.arch.riscv64.engine;
 
 /**
- * Pre-decodes 32-bit instructions for {@link RiscvCpu}'s decode cache: one {@code long} per
- * instruction holding an operation number and its operand fields, so the interpreter switches
- * on a small int and never looks at the instruction bits again.
+ * Pre-decodes instructions for {@link RiscvCpu}'s decode cache: one {@code long} per
+ * instruction holding an operation number and its operand fields, so the block loop switches on
+ * a small int and never looks at the instruction bits again.
  *
  * <pre>
- *   63                32 31        24 23 22    18 17    13 12     8 7         0
- *  +--------------------+------------+--+--------+--------+--------+-----------+
- *  | imm (signed)       | generation |C | rs2    | rs1    | rd     | operation |
- *  +--------------------+------------+--+--------+--------+--------+-----------+
+ *   63                32 31      24 23 22    18 17    13 12     8 7         0
+ *  +--------------------+----------+--+--------+--------+--------+-----------+
+ *  | imm (signed)       | 0        |C | rs2    | rs1    | rd     | operation |
+ *  +--------------------+----------+--+--------+--------+--------+-----------+
  * </pre>
  *
- * <p>{@link #decode(int)} fills operation, rd, rs1, rs2 and imm; the CPU adds C (the
- * instruction is compressed, 2 bytes long) and the generation of its cache slot. Only encodings
- * that are valid whatever the machine state get their own operation; an integer operation
- * writing x0 becomes {@link #NOP} (it cannot trap). Everything else (system, CSR, fences,
- * atomics, loads into x0, reserved encodings) is {@link #GENERIC} with the instruction bits in
- * imm, and executes through the CPU's full decoder, so its traps and side effects are exactly
- * those of the undecoded path. FP operations keep their bits in imm as well (the rounding mode
- * can depend on fcsr at run time).
+ * <p>C is set for a compressed (2-byte) instruction, which is decoded through its 32-bit
+ * expansion ({@link Rvc}). Only encodings that are valid whatever the machine state get their
+ * own operation; an integer operation writing x0 becomes {@link #NOP} (it cannot trap).
+ * Everything else (system, CSR, fences, atomics, loads into x0, reserved encodings) is
+ * {@link #GENERIC} with the instruction bits in imm, and runs through the CPU's full decoder, so
+ * its traps and side effects are exactly those of the undecoded path. FP arithmetic keeps its
+ * instruction bits in imm as well (the rounding mode can depend on fcsr at run time).
  */
 final class Decoder
 {
@@ -117,7 +116,6 @@ final class Decoder
 
     /** Bit set in an entry for a 2-byte (compressed) instruction. */
     static final long COMPRESSED = 1L << 23;
-    static final int GENERATION_SHIFT = 24;
 
     private static final int[] OP_IMM = {ADDI, SLLI, SLTI, SLTIU, XORI, SRLI, ORI, ANDI};
     private static final int[] OP = {ADD, SLL, SLT, SLTU, XOR, SRL, OR, AND};

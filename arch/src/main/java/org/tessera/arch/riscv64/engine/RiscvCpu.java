@@ -30,6 +30,26 @@ import org.tessera.arch.spi.PhysicalMemory;
  *
  * <p>The instruction loop allocates nothing. A trap unwinds out of the loop with one
  * preallocated, stackless signal; cause and tval live in fields.
+ *
+ * <p>Decode cache. Instructions are decoded once into basic blocks ({@link Decoder} entries,
+ * consecutive in a trace), cached per physical frame in {@value #SLOTS} direct-mapped slots;
+ * each block remembers the block that followed it on the same page. The block loop calls
+ * nothing, so the compiler keeps its state in registers; an instruction beyond its common case
+ * leaves it and runs the original way, fetched and decoded afresh. Loads and stores translate
+ * through direct-mapped micro-TLBs in front of {@link GuestMemory#translate}. What keeps it
+ * exact:
+ * <ul>
+ *   <li>every {@link #run(long)} starts with nothing decoded and nothing cached (in O(1): an
+ *       epoch and keys change), since the kernel changes mappings, flushes TLBs and writes
+ *       frames only between runs;</li>
+ *   <li>{@code fence.i} drops every decoded block, so stores of other harts become visible;</li>
+ *   <li>a store, SC or AMO by this hart to a frame with decoded code drops that frame's blocks
+ *       at once (decoding a frame flushes the store micro-TLB, so stores that hit it never
+ *       target code), so self-modifying code runs as without the cache, fence.i or not;</li>
+ *   <li>a block is cut to the remaining budget, and interrupts are checked after a block's last
+ *       instruction, the only one that can jump: retired counts and preemption points are
+ *       those of the undecoded engine.</li>
+ * </ul>
  */
 public final class RiscvCpu
 {

@@ -46,13 +46,21 @@ public final class DispatchSpeed
         final int fsub4 = fop(0x01, true, 7, 12, 13, 14);
         final int[][] bodies = {
             {addi(5, 5, 1), bne(5, 7, -4)},
-            {fadd1, fmul2, fadd3, fsub4, addi(5, 5, 1), bne(5, 7, -20)},
             {addi(6, 6, 1), addi(8, 8, 3), xori(9, 9, 5), add(10, 10, 6), addi(5, 5, 1), bne(5, 7, -20)},
+            {fadd1, fmul2, fadd3, fsub4, addi(5, 5, 1), bne(5, 7, -20)},
             {fmulD, fmulD, fmulD, fmulD, addi(5, 5, 1), bne(5, 7, -20)},
         };
-        mandelbrot();
+        final boolean integerOnly = args.length > 0 && args[0].equals("int");
+        if (!integerOnly)
+        {
+            mandelbrot();
+        }
         for (final int[] body : bodies)
         {
+            if (integerOnly && body[0] == fadd1)
+            {
+                break;
+            }
             for (int rep = 0; rep < 4; rep++)
             {
                 try (TestMachine m = new TestMachine())
