@@ -368,12 +368,16 @@ final class Decoder
         }
     }
 
-    /** @return whether {@code operation} ends a basic block: it may jump, trap or change the decode cache. */
+    /**
+     * @return whether {@code operation} ends a block: it always jumps, or runs through the full
+     * decoder (which may trap or change the decode cache). A conditional branch does not: the
+     * block loop leaves the block where one is taken.
+     */
     static boolean endsBlock(final int operation)
     {
         return switch (operation)
         {
-            case GENERIC, ILLEGAL_COMPRESSED, CROSS_PAGE, BEQ, BNE, BLT, BGE, BLTU, BGEU, JAL, J, JALR, JR -> true;
+            case GENERIC, ILLEGAL_COMPRESSED, CROSS_PAGE, JAL, J, JALR, JR -> true;
             default -> false;
         };
     }

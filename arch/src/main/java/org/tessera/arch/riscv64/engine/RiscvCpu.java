@@ -46,9 +46,10 @@ import org.tessera.arch.spi.PhysicalMemory;
  *   <li>a store, SC or AMO by this hart to a frame with decoded code drops that frame's blocks
  *       at once (decoding a frame flushes the store micro-TLB, so stores that hit it never
  *       target code), so self-modifying code runs as without the cache, fence.i or not;</li>
- *   <li>a block is cut to the remaining budget, and interrupts are checked after a block's last
- *       instruction, the only one that can jump: retired counts and preemption points are
- *       those of the undecoded engine.</li>
+ *   <li>a block is cut to the remaining budget, and interrupts are checked after the last
+ *       instruction run in a block, the only one that can have jumped (a taken conditional
+ *       branch leaves its block): retired counts and preemption points are those of the
+ *       undecoded engine.</li>
  * </ul>
  */
 public final class RiscvCpu
@@ -604,11 +605,13 @@ public final class RiscvCpu
                         final long pa = storeFrame[i] + (va & 0xFFF);
                         segment.set(LONG, pa, ((int)e & 0xFF) == Decoder.SD ? x[rs2] : f[rs2]);
                     }
+                    // A conditional branch does not end a block: taken, it leaves it (a side exit).
                     case Decoder.BEQ ->
                     {
                         if (x[rs1] == x[rs2])
                         {
                             next = pc + imm;
+                            t = end;
                         }
                     }
                     case Decoder.BNE ->
@@ -616,6 +619,7 @@ public final class RiscvCpu
                         if (x[rs1] != x[rs2])
                         {
                             next = pc + imm;
+                            t = end;
                         }
                     }
                     case Decoder.BLT ->
@@ -623,6 +627,7 @@ public final class RiscvCpu
                         if (x[rs1] < x[rs2])
                         {
                             next = pc + imm;
+                            t = end;
                         }
                     }
                     case Decoder.BGE ->
@@ -630,6 +635,7 @@ public final class RiscvCpu
                         if (x[rs1] >= x[rs2])
                         {
                             next = pc + imm;
+                            t = end;
                         }
                     }
                     case Decoder.BLTU ->
@@ -637,6 +643,7 @@ public final class RiscvCpu
                         if (Long.compareUnsigned(x[rs1], x[rs2]) < 0)
                         {
                             next = pc + imm;
+                            t = end;
                         }
                     }
                     case Decoder.BGEU ->
@@ -644,6 +651,7 @@ public final class RiscvCpu
                         if (Long.compareUnsigned(x[rs1], x[rs2]) >= 0)
                         {
                             next = pc + imm;
+                            t = end;
                         }
                     }
                     case Decoder.JAL ->
@@ -754,11 +762,11 @@ public final class RiscvCpu
                 {
                     break;
                 }
-                // not the block's last instruction, so not a jump
+                // not the last instruction run in this block, so not a jump
                 pc = next;
             }
-            // Only a block's last instruction can jump: check for interrupts after it exactly
-            // as after every instruction.
+            // Only the last instruction run in a block can have jumped: check for interrupts
+            // after it exactly as after every instruction.
             final long fallThrough = pc + 4;
             pc = next;
             if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
@@ -950,9 +958,10 @@ public final class RiscvCpu
     }
 
     /**
-     * Decode the basic block starting at {@code pc} into the trace: instructions up to and
-     * including the first that may jump or leave the loop (a branch, jump, anything the full
-     * decoder runs, an instruction crossing the page), or up to the end of the page. A 4-byte
+     * Decode the block starting at {@code pc} into the trace: instructions up to and including
+     * the first that always jumps or leaves the loop (a jump, anything the full decoder runs, an
+     * instruction crossing the page), or up to the end of the page. Conditional branches stay
+     * inside: where one is taken the block loop leaves the block. A 4-byte
      * instruction whose upper half is on the next page is decoded as a marker that sends it
      * through {@link #step}, which fetches it afresh every time.
      *
