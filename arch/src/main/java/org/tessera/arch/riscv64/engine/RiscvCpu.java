@@ -90,7 +90,11 @@ public final class RiscvCpu
     private static final int SLOT_SHIFT = 11;
     private static final int MICRO_TLB = 64;
     private static final int TRACE_CAPACITY = 1 << 16;
-    private static final int MAX_BLOCK = 1 << SLOT_SHIFT;
+    // A block ends after this many instructions even without a jump: every taken branch starts
+    // a block of its own that is decoded afresh, so straight-line code is decoded a bounded
+    // number of times.
+    private static final int BLOCK_LIMIT = 128;
+    private static final int MAX_BLOCK = BLOCK_LIMIT;
     private static final int EXIT_BUDGET = 0;
     private static final int EXIT_INTERRUPT = 1;
     private static final int EXIT_LOOKUP = 2;
@@ -960,8 +964,9 @@ public final class RiscvCpu
     /**
      * Decode the block starting at {@code pc} into the trace: instructions up to and including
      * the first that always jumps or leaves the loop (a jump, anything the full decoder runs, an
-     * instruction crossing the page), or up to the end of the page. Conditional branches stay
-     * inside: where one is taken the block loop leaves the block. A 4-byte
+     * instruction crossing the page), up to the end of the page, or {@value #BLOCK_LIMIT}
+     * instructions. Conditional branches stay inside: where one is taken the block loop leaves
+     * the block. A 4-byte
      * instruction whose upper half is on the next page is decoded as a marker that sends it
      * through {@link #step}, which fetches it afresh every time.
      *
@@ -995,7 +1000,7 @@ public final class RiscvCpu
             trace[start + count] = e;
             count++;
             offset += 4 - (((int)e >>> 22) & 2);
-            if (Decoder.endsBlock((int)e & 0xFF) || offset >= 0x1000)
+            if (Decoder.endsBlock((int)e & 0xFF) || offset >= 0x1000 || count == BLOCK_LIMIT)
             {
                 break;
             }
