@@ -113,6 +113,8 @@ final class Decoder
     static final int FDIV_D = 80;
     /** fcvt.d.w: imm holds the instruction bits. */
     static final int FCVT_D_W = 81;
+    /** fmadd.d, fmsub.d, fnmsub.d, fnmadd.d: imm holds the instruction bits (rs3, rm, opcode). */
+    static final int FMADD_D = 82;
 
     /** Bit set in an entry for a 2-byte (compressed) instruction. */
     static final long COMPRESSED = 1L << 23;
@@ -335,7 +337,7 @@ final class Decoder
             case 0x47:
             case 0x4B:
             case 0x4F:
-                return entry(FP_FUSED, rd, rs1, rs2, insn);
+                return entry(((insn >>> 25) & 3) == 1 ? FMADD_D : FP_FUSED, rd, rs1, rs2, insn);
             case 0x53:
                 return decodeFp(insn, rd, rs1, rs2, f3, f7);
             default:

@@ -734,6 +734,23 @@ public final class RiscvCpu
                         }
                         f[rd] = Double.doubleToRawLongBits((int)x[rs1]);
                     }
+                    case Decoder.FMADD_D ->
+                    {
+                        // The host's fused multiply-add is correctly rounded; in range, every
+                        // operand was finite and nothing overflowed, underflowed or was invalid.
+                        final int opcode = imm & 0x7F;
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double c = Double.longBitsToDouble(f[imm >>> 27]);
+                        final double r = Math.fma(opcode == 0x4B || opcode == 0x4F ? -a : a,
+                            Double.longBitsToDouble(f[rs2]), opcode == 0x47 || opcode == 0x4F ? -c : c);
+                        final double magnitude = Math.abs(r);
+                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 || !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
                     case Decoder.FCMP_D ->
                     {
                         final double a = Double.longBitsToDouble(f[rs1]);
