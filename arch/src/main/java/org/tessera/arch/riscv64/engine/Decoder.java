@@ -17,8 +17,8 @@ package org.tessera.arch.riscv64.engine;
  * own operation; an integer operation writing x0 becomes {@link #NOP} (it cannot trap).
  * Everything else (system, CSR, fences, atomics, loads into x0, reserved encodings) is
  * {@link #GENERIC} with the instruction bits in imm, and runs through the CPU's full decoder, so
- * its traps and side effects are exactly those of the undecoded path. FP arithmetic keeps its
- * instruction bits in imm as well (the rounding mode can depend on fcsr at run time).
+ * its traps and side effects are exactly those of the undecoded path. The FP operations with
+ * a fast path carry their rounding-mode field in imm (the mode can depend on fcsr at run time).
  */
 final class Decoder
 {
@@ -99,7 +99,10 @@ final class Decoder
     /** A 4-byte instruction whose second half is on the next page: always fetched afresh. */
     static final int CROSS_PAGE = 73;
     static final long CROSSING = CROSS_PAGE;
-    /** fadd.d, fsub.d, fmul.d: imm holds the instruction bits (for the rounding mode). */
+    /**
+     * fadd.d, fsub.d, fmul.d (fdiv.d, fcvt.d.w below): imm is 1 &lt;&lt; the rounding-mode field;
+     * everything but the common case goes the whole way, decoded afresh.
+     */
     static final int FADD_D = 74;
     static final int FSUB_D = 75;
     static final int FMUL_D = 76;
@@ -109,11 +112,14 @@ final class Decoder
     static final int FSGNJ_D = 78;
     /** fmv.d.x. */
     static final int FMV_D_X = 79;
-    /** fdiv.d: imm holds the instruction bits. */
+    /** fdiv.d. */
     static final int FDIV_D = 80;
-    /** fcvt.d.w: imm holds the instruction bits. */
+    /** fcvt.d.w. */
     static final int FCVT_D_W = 81;
-    /** fmadd.d, fmsub.d, fnmsub.d, fnmadd.d: imm holds the instruction bits (rs3, rm, opcode). */
+    /**
+     * fmadd.d, fmsub.d, fnmsub.d, fnmadd.d: imm is 1 &lt;&lt; rm | rs3 &lt;&lt; 8, bit 16 set when
+     * the product is negated, bit 17 when the addend is.
+     */
     static final int FMADD_D = 82;
 
     /** Bit set in an entry for a 2-byte (compressed) instruction. */
@@ -337,7 +343,14 @@ final class Decoder
             case 0x47:
             case 0x4B:
             case 0x4F:
-                return entry(((insn >>> 25) & 3) == 1 ? FMADD_D : FP_FUSED, rd, rs1, rs2, insn);
+                if (((insn >>> 25) & 3) != 1)
+                {
+                    return entry(FP_FUSED, rd, rs1, rs2, insn);
+                }
+                // imm: 1 << rm, rs3 << 8, product negated (bit 16), addend negated (bit 17)
+                return entry(FMADD_D, rd, rs1, rs2, (1 << f3) | ((insn >>> 27) << 8) |
+                    ((insn & 0x7F) == 0x4B || (insn & 0x7F) == 0x4F ? 1 << 16 : 0) |
+                    ((insn & 0x7F) == 0x47 || (insn & 0x7F) == 0x4F ? 1 << 17 : 0));
             case 0x53:
                 return decodeFp(insn, rd, rs1, rs2, f3, f7);
             default:
@@ -350,15 +363,15 @@ final class Decoder
         switch (f7)
         {
             case 0x01:
-                return entry(FADD_D, rd, rs1, rs2, insn);
+                return entry(FADD_D, rd, rs1, rs2, 1 << f3);
             case 0x05:
-                return entry(FSUB_D, rd, rs1, rs2, insn);
+                return entry(FSUB_D, rd, rs1, rs2, 1 << f3);
             case 0x09:
-                return entry(FMUL_D, rd, rs1, rs2, insn);
+                return entry(FMUL_D, rd, rs1, rs2, 1 << f3);
             case 0x0D:
-                return entry(FDIV_D, rd, rs1, rs2, insn);
+                return entry(FDIV_D, rd, rs1, rs2, 1 << f3);
             case 0x69:
-                return rs2 == 0 ? entry(FCVT_D_W, rd, rs1, 0, insn) : entry(FP_OP, rd, rs1, rs2, insn);
+                return rs2 == 0 ? entry(FCVT_D_W, rd, rs1, 0, 1 << f3) : entry(FP_OP, rd, rs1, rs2, insn);
             case 0x11:
                 return f3 <= 2 ? entry(FSGNJ_D, rd, rs1, rs2, f3) : entry(FP_OP, rd, rs1, rs2, insn);
             case 0x51:

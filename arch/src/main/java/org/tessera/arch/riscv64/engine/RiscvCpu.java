@@ -677,7 +677,7 @@ public final class RiscvCpu
                     case Decoder.FADD_D ->
                     {
                         final double r = Double.longBitsToDouble(f[rs1]) + Double.longBitsToDouble(f[rs2]);
-                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 || !(Math.abs(r) < SAFE_HIGH))
+                        if ((fpFast & imm) == 0 || !(Math.abs(r) < SAFE_HIGH))
                         {
                             exit = EXIT_SLOW;
                             break blocks;
@@ -687,7 +687,7 @@ public final class RiscvCpu
                     case Decoder.FSUB_D ->
                     {
                         final double r = Double.longBitsToDouble(f[rs1]) - Double.longBitsToDouble(f[rs2]);
-                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 || !(Math.abs(r) < SAFE_HIGH))
+                        if ((fpFast & imm) == 0 || !(Math.abs(r) < SAFE_HIGH))
                         {
                             exit = EXIT_SLOW;
                             break blocks;
@@ -702,7 +702,7 @@ public final class RiscvCpu
                         final double magnitude = Math.abs(r);
                         // In range, so both operands were finite and not zero; or an exact zero
                         // from a zero operand (not inf * 0, which is NaN), which raises nothing.
-                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 ||
+                        if ((fpFast & imm) == 0 ||
                             !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH || r == 0 && (a == 0 || b == 0)))
                         {
                             exit = EXIT_SLOW;
@@ -716,7 +716,7 @@ public final class RiscvCpu
                         final double r = a / Double.longBitsToDouble(f[rs2]);
                         final double magnitude = Math.abs(r);
                         // in range with a dividend not tiny: both finite, divisor not zero
-                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 ||
+                        if ((fpFast & imm) == 0 ||
                             !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH && Math.abs(a) >= SAFE_LOW))
                         {
                             exit = EXIT_SLOW;
@@ -727,7 +727,7 @@ public final class RiscvCpu
                     case Decoder.FCVT_D_W ->
                     {
                         // every int is exact in a double; the rounding mode must still be valid
-                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0)
+                        if ((fpFast & imm) == 0)
                         {
                             exit = EXIT_SLOW;
                             break blocks;
@@ -738,13 +738,12 @@ public final class RiscvCpu
                     {
                         // The host's fused multiply-add is correctly rounded; in range, every
                         // operand was finite and nothing overflowed, underflowed or was invalid.
-                        final int opcode = imm & 0x7F;
                         final double a = Double.longBitsToDouble(f[rs1]);
-                        final double c = Double.longBitsToDouble(f[imm >>> 27]);
-                        final double r = Math.fma(opcode == 0x4B || opcode == 0x4F ? -a : a,
-                            Double.longBitsToDouble(f[rs2]), opcode == 0x47 || opcode == 0x4F ? -c : c);
+                        final double c = Double.longBitsToDouble(f[(imm >>> 8) & 31]);
+                        final double r = Math.fma((imm & 1 << 16) != 0 ? -a : a, Double.longBitsToDouble(f[rs2]),
+                            (imm & 1 << 17) != 0 ? -c : c);
                         final double magnitude = Math.abs(r);
-                        if (((fpFast >>> ((imm >>> 12) & 7)) & 1) == 0 || !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH))
+                        if ((fpFast & imm) == 0 || !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH))
                         {
                             exit = EXIT_SLOW;
                             break blocks;
