@@ -128,9 +128,10 @@ public final class RiscvCpu
     private int fetchSlotBase;
     private int fetchGeneration;
 
-    // Decode cache: SLOTS physical pages, one entry per halfword (see DecodedOp for the format).
-    // Per halfword of a slot, the basic block starting there: start in trace << 32 | number
-    // of instructions << 8 | the slot generation it was decoded in (0: none).
+    // Decode cache: SLOTS physical frames (slotFrame; a slot is live while its epoch is the
+    // current one, and each claim gives it a new generation). Per halfword of a slot, the block
+    // starting there: start in trace << 32 | number of instructions << 8 | the slot generation
+    // it was decoded in (0: none).
     private final long[] blocks = new long[SLOTS << SLOT_SHIFT];
     // Decoded blocks, each a run of consecutive entries (see Decoder), filled from traceTop;
     // emptied when every decoded instruction is dropped, or when full.
