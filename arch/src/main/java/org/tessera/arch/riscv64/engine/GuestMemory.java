@@ -9,7 +9,9 @@ import org.tessera.arch.spi.PhysicalMemory;
  *
  * <p>An implementation is owned by one CPU: {@link #translate} is called only from the thread
  * running that CPU's engine, and changes to the mapping (TLB flushes, new roots) are made
- * between {@link RiscvCpu#run(long)} calls on that thread.
+ * between {@link RiscvCpu#run(long)} calls on that thread. The engine relies on this: it
+ * caches successful translations (and instructions decoded from the frames they reach) for
+ * the length of one run, and starts every run with none.
  */
 public interface GuestMemory
 {

@@ -30,12 +30,36 @@ import org.tessera.arch.spi.PhysicalMemory;
  *
  * <p>The instruction loop allocates nothing. A trap unwinds out of the loop with one
  * preallocated, stackless signal; cause and tval live in fields.
+ *
+ * <p>Decode cache. Instructions are decoded once into basic blocks ({@link Decoder} entries,
+ * consecutive in a trace), cached per physical frame in {@value #SLOTS} direct-mapped slots;
+ * each block remembers the block that followed it on the same page. The block loop calls
+ * nothing, so the compiler keeps its state in registers; an instruction beyond its common case
+ * leaves it and runs the original way, fetched and decoded afresh. Loads and stores translate
+ * through direct-mapped micro-TLBs in front of {@link GuestMemory#translate}. What keeps it
+ * exact:
+ * <ul>
+ *   <li>every {@link #run(long)} starts with nothing decoded and nothing cached (in O(1): an
+ *       epoch and keys change), since the kernel changes mappings, flushes TLBs and writes
+ *       frames only between runs;</li>
+ *   <li>{@code fence.i} drops every decoded block, so stores of other harts become visible;</li>
+ *   <li>a store, SC or AMO by this hart to a frame with decoded code drops that frame's blocks
+ *       at once (decoding a frame flushes the store micro-TLB, so stores that hit it never
+ *       target code), so self-modifying code runs as without the cache, fence.i or not;</li>
+ *   <li>a block is cut to the remaining budget, and interrupts are checked after the last
+ *       instruction run in a block, the only one that can have jumped (a taken conditional
+ *       branch leaves its block): retired counts and preemption points are those of the
+ *       undecoded engine.</li>
+ * </ul>
  */
 public final class RiscvCpu
 {
     private static final VarHandle LONG_HANDLE = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT_HANDLE = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle PENDING;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     static
     {
@@ -62,6 +86,23 @@ public final class RiscvCpu
 
     private static final TrapSignal TRAP = new TrapSignal();
     private static final long NO_PAGE = -1L;
+    private static final int SLOTS = 64;
+    private static final int SLOT_SHIFT = 11;
+    private static final int MICRO_TLB = 64;
+    private static final int TRACE_CAPACITY = 1 << 16;
+    // A block ends after this many instructions even without a jump: every taken branch starts
+    // a block of its own that is decoded afresh, so straight-line code is decoded a bounded
+    // number of times.
+    private static final int BLOCK_LIMIT = 128;
+    private static final int MAX_BLOCK = BLOCK_LIMIT;
+    private static final int EXIT_BUDGET = 0;
+    private static final int EXIT_INTERRUPT = 1;
+    private static final int EXIT_LOOKUP = 2;
+    private static final int EXIT_SLOW = 3;
+    private static final long KEY_STEP = 1L << 52;
+    // The range in which RiscvFpu's fast paths hold (no overflow or underflow possible).
+    private static final double SAFE_LOW = 0x1p-960;
+    private static final double SAFE_HIGH = 0x1p1020;
 
     private final GuestMemory memory;
     private final PhysicalMemory physical;
@@ -80,16 +121,49 @@ public final class RiscvCpu
     private long instret;
     private long cycle;
 
+    // The fetch page: its translation and the decode-cache slot holding its instructions.
     private long fetchPage = NO_PAGE;
     private long fetchBase;
-    private long loadPage = NO_PAGE;
-    private long loadBase;
-    private long storePage = NO_PAGE;
-    private long storeBase;
+    private long fetchFrame = NO_PAGE;
+    private int fetchSlotBase;
+    private int fetchGeneration;
+
+    // Decode cache: SLOTS physical frames (slotFrame; a slot is live while its epoch is the
+    // current one, and each claim gives it a new generation). Per halfword of a slot, the block
+    // starting there: start in trace << 32 | number of instructions << 8 | the slot generation
+    // it was decoded in (0: none).
+    private final long[] blocks = new long[SLOTS << SLOT_SHIFT];
+    // Decoded blocks, each a run of consecutive entries (see Decoder), filled from traceTop;
+    // emptied when every decoded instruction is dropped, or when full.
+    private final long[] trace = new long[TRACE_CAPACITY];
+    private int traceTop;
+    // Indexed by a block's start in the trace: the pc and block that followed it last time
+    // (a hint, checked before use; -1 when none).
+    private final long[] chainPc = new long[TRACE_CAPACITY];
+    private final long[] chainBlock = new long[TRACE_CAPACITY];
+    private final long[] slotFrame = new long[SLOTS];
+    private final int[] slotEpoch = new int[SLOTS];
+    private final int[] slotGeneration = new int[SLOTS];
+    private int epoch = 1;
+
+    // Micro-TLBs in front of GuestMemory.translate: tag = virtual page | key, where the key (bits
+    // 63:52, never 0) changes at every run and drops every entry at once.
+    private final long[] loadTag = new long[MICRO_TLB];
+    private final long[] loadFrame = new long[MICRO_TLB];
+    private final long[] storeTag = new long[MICRO_TLB];
+    private final long[] storeFrame = new long[MICRO_TLB];
+    private long loadKey = KEY_STEP;
+    private long storeKey = KEY_STEP;
 
     private long reservationAddress;
     private long reservationValue;
     private int reservationSize;
+    // See fcsrChanged.
+    private int fpFast;
+    private boolean decodeCache = true;
+    // Where runBlocks stopped.
+    private long exitPc;
+    private long exitDone;
 
     /**
      * @param memory how this hart translates and reaches memory.
@@ -99,6 +173,10 @@ public final class RiscvCpu
         this.memory = memory;
         this.physical = memory.physical();
         this.segment = physical.segment();
+        for (int i = 0; i < SLOTS; i++)
+        {
+            slotFrame[i] = NO_PAGE;
+        }
         context(new RiscvContext());
     }
 
@@ -117,6 +195,15 @@ public final class RiscvCpu
         this.x = context.x;
         this.f = context.f;
         clearReservation();
+    }
+
+    /**
+     * Tests only: with {@code false}, {@link #run(long)} fetches, expands and decodes every
+     * instruction afresh, the reference the decode cache must agree with.
+     */
+    void decodeCache(final boolean enabled)
+    {
+        this.decodeCache = enabled;
     }
 
     /** @return the memory this hart uses. */
@@ -192,9 +279,545 @@ public final class RiscvCpu
      */
     public int run(final long maxInstructions)
     {
-        fetchPage = NO_PAGE;
-        loadPage = NO_PAGE;
-        storePage = NO_PAGE;
+        newRun();
+        fcsrChanged();
+        final RiscvContext ctx = context;
+        if ((ctx.pc & 1) != 0 || !decodeCache)
+        {
+            // An odd pc is never reached by guest code (every jump clears bit 0); the decode
+            // cache holds instructions at even addresses only, so a kernel-set odd pc runs
+            // undecoded.
+            return runUndecoded(maxInstructions);
+        }
+        long pc = ctx.pc;
+        long done = 0;
+        int result;
+        if (pending != 0)
+        {
+            result = interrupted();
+        }
+        else
+        {
+            // a negative budget never expires
+            final long budget = maxInstructions < 0 ? Long.MAX_VALUE : maxInstructions;
+            try
+            {
+                while (true)
+                {
+                    final int exit = runBlocks(pc, done, budget);
+                    pc = exitPc;
+                    done = exitDone;
+                    if (exit == EXIT_BUDGET)
+                    {
+                        cause = RiscvTrap.TIMER_INTERRUPT;
+                        tval = 0;
+                        result = RiscvTrap.TIMER_INTERRUPT;
+                        break;
+                    }
+                    if (exit == EXIT_INTERRUPT)
+                    {
+                        result = interrupted();
+                        break;
+                    }
+                    if (exit == EXIT_LOOKUP)
+                    {
+                        if ((pc >>> 12) != fetchPage)
+                        {
+                            enterPage(pc);
+                        }
+                        final int index = fetchSlotBase + (((int)pc & 0xFFF) >>> 1);
+                        if ((int)(blocks[index] & 0xFF) != fetchGeneration)
+                        {
+                            decodeBlock(pc, index);
+                        }
+                        continue;
+                    }
+                    // EXIT_SLOW: this one instruction goes the whole way, fetched and decoded
+                    // afresh, exactly as without the decode cache.
+                    final long next = step(pc, done);
+                    final long fallThrough = pc + 4;
+                    pc = next;
+                    done++;
+                    if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
+                    {
+                        result = interrupted();
+                        break;
+                    }
+                }
+            }
+            catch (final TrapSignal signal)
+            {
+                result = cause;
+                cycle++;
+            }
+        }
+        ctx.pc = pc;
+        instret += done;
+        cycle += done;
+        return result;
+    }
+
+    /**
+     * The fast loop: runs decoded blocks from {@code pc} until the budget is spent, an
+     * interrupt is pending after a jump, the next block is not decoded or on another page, or
+     * an instruction needs more than its common case (a micro-TLB miss, an access crossing a
+     * page, an FP result that needs flags or is not of round-to-nearest, anything undecoded).
+     * It calls nothing and throws nothing, so the compiler can keep its state in registers.
+     * The instruction at {@link #exitPc} has not run; {@link #exitDone} have retired.
+     *
+     * @return {@link #EXIT_BUDGET}, {@link #EXIT_INTERRUPT}, {@link #EXIT_LOOKUP} or
+     * {@link #EXIT_SLOW}.
+     */
+    private int runBlocks(final long startPc, final long startDone, final long budget)
+    {
+        final long[] x = this.x;
+        final long[] f = this.f;
+        final long[] trace = this.trace;
+        final long[] blocks = this.blocks;
+        final long[] chainPc = this.chainPc;
+        final long[] chainBlock = this.chainBlock;
+        final MemorySegment segment = this.segment;
+        final long[] loadTag = this.loadTag;
+        final long[] loadFrame = this.loadFrame;
+        final long[] storeTag = this.storeTag;
+        final long[] storeFrame = this.storeFrame;
+        // none of these change while this method runs
+        final long loadKey = this.loadKey;
+        final long storeKey = this.storeKey;
+        final long page = fetchPage;
+        final int slotBase = fetchSlotBase;
+        final int generation = fetchGeneration;
+        final int fpFast = this.fpFast;
+        long pc = startPc;
+        long done = startDone;
+        long block = 0;
+        int previous = -1;
+        int exit;
+        blocks:
+        while (true)
+        {
+            if (done == budget)
+            {
+                exit = EXIT_BUDGET;
+                break;
+            }
+            if (block == 0)
+            {
+                if ((pc >>> 12) != page)
+                {
+                    exit = EXIT_LOOKUP;
+                    break;
+                }
+                block = blocks[slotBase + (((int)pc & 0xFFF) >>> 1)];
+                if ((int)(block & 0xFF) != generation)
+                {
+                    exit = EXIT_LOOKUP;
+                    break;
+                }
+                if (previous >= 0)
+                {
+                    chainPc[previous] = pc;
+                    chainBlock[previous] = block;
+                }
+            }
+            // The block's instructions run without the checks above: all of them were decoded
+            // with the slot's generation, and the budget is cut to fit. They are consecutive in
+            // the trace, so the next one is known before this one is decoded.
+            int t = (int)(block >>> 32);
+            final int first = t;
+            final int end = t + (int)Math.min((block >>> 8) & 0xFFFF, budget - done);
+            long next;
+            while (true)
+            {
+                final long e = trace[t];
+                final int rd = ((int)e >>> 8) & 31;
+                final int rs1 = ((int)e >>> 13) & 31;
+                final int rs2 = ((int)e >>> 18) & 31;
+                final int imm = (int)(e >> 32);
+                next = pc + 4 - (((int)e >>> 22) & 2);
+                switch ((int)e & 0xFF)
+                {
+                    case Decoder.NOP ->
+                    {
+                    }
+                    case Decoder.ADDI -> x[rd] = x[rs1] + imm;
+                    case Decoder.SLTI -> x[rd] = x[rs1] < imm ? 1 : 0;
+                    case Decoder.SLTIU -> x[rd] = Long.compareUnsigned(x[rs1], imm) < 0 ? 1 : 0;
+                    case Decoder.XORI -> x[rd] = x[rs1] ^ imm;
+                    case Decoder.ORI -> x[rd] = x[rs1] | imm;
+                    case Decoder.ANDI -> x[rd] = x[rs1] & imm;
+                    case Decoder.SLLI -> x[rd] = x[rs1] << imm;
+                    case Decoder.SRLI -> x[rd] = x[rs1] >>> imm;
+                    case Decoder.SRAI -> x[rd] = x[rs1] >> imm;
+                    case Decoder.ADDIW -> x[rd] = (int)x[rs1] + imm;
+                    case Decoder.SLLIW -> x[rd] = (int)x[rs1] << imm;
+                    case Decoder.SRLIW -> x[rd] = (int)x[rs1] >>> imm;
+                    case Decoder.SRAIW -> x[rd] = (int)x[rs1] >> imm;
+                    case Decoder.LI -> x[rd] = imm;
+                    case Decoder.AUIPC -> x[rd] = pc + imm;
+                    case Decoder.ADD -> x[rd] = x[rs1] + x[rs2];
+                    case Decoder.SUB -> x[rd] = x[rs1] - x[rs2];
+                    case Decoder.SLL -> x[rd] = x[rs1] << x[rs2];
+                    case Decoder.SLT -> x[rd] = x[rs1] < x[rs2] ? 1 : 0;
+                    case Decoder.SLTU -> x[rd] = Long.compareUnsigned(x[rs1], x[rs2]) < 0 ? 1 : 0;
+                    case Decoder.XOR -> x[rd] = x[rs1] ^ x[rs2];
+                    case Decoder.SRL -> x[rd] = x[rs1] >>> x[rs2];
+                    case Decoder.SRA -> x[rd] = x[rs1] >> x[rs2];
+                    case Decoder.OR -> x[rd] = x[rs1] | x[rs2];
+                    case Decoder.AND -> x[rd] = x[rs1] & x[rs2];
+                    case Decoder.MUL -> x[rd] = x[rs1] * x[rs2];
+                    case Decoder.MULH -> x[rd] = Math.multiplyHigh(x[rs1], x[rs2]);
+                    case Decoder.MULHSU -> x[rd] = Math.multiplyHigh(x[rs1], x[rs2]) + (x[rs2] < 0 ? x[rs1] : 0);
+                    case Decoder.MULHU -> x[rd] = Math.unsignedMultiplyHigh(x[rs1], x[rs2]);
+                    case Decoder.DIV -> x[rd] = divide(x[rs1], x[rs2]);
+                    case Decoder.DIVU -> x[rd] = x[rs2] == 0 ? -1 : Long.divideUnsigned(x[rs1], x[rs2]);
+                    case Decoder.REM -> x[rd] = remainder(x[rs1], x[rs2]);
+                    case Decoder.REMU -> x[rd] = x[rs2] == 0 ? x[rs1] : Long.remainderUnsigned(x[rs1], x[rs2]);
+                    case Decoder.ADDW -> x[rd] = (int)x[rs1] + (int)x[rs2];
+                    case Decoder.SUBW -> x[rd] = (int)x[rs1] - (int)x[rs2];
+                    case Decoder.SLLW -> x[rd] = (int)x[rs1] << (int)x[rs2];
+                    case Decoder.SRLW -> x[rd] = (int)x[rs1] >>> (int)x[rs2];
+                    case Decoder.SRAW -> x[rd] = (int)x[rs1] >> (int)x[rs2];
+                    case Decoder.MULW -> x[rd] = (int)x[rs1] * (int)x[rs2];
+                    case Decoder.DIVW -> x[rd] = divideWord((int)x[rs1], (int)x[rs2]);
+                    case Decoder.DIVUW -> x[rd] = (int)x[rs2] == 0 ? -1 :
+                        Integer.divideUnsigned((int)x[rs1], (int)x[rs2]);
+                    case Decoder.REMW -> x[rd] = remainderWord((int)x[rs1], (int)x[rs2]);
+                    case Decoder.REMUW -> x[rd] = (int)x[rs2] == 0 ? (int)x[rs1] :
+                        Integer.remainderUnsigned((int)x[rs1], (int)x[rs2]);
+                    case Decoder.LB, Decoder.LBU ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        final byte value = segment.get(ValueLayout.JAVA_BYTE, pa);
+                        x[rd] = ((int)e & 0xFF) == Decoder.LB ? value : value & 0xFFL;
+                    }
+                    case Decoder.LH, Decoder.LHU ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFFE)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        final short value = segment.get(SHORT, pa);
+                        x[rd] = ((int)e & 0xFF) == Decoder.LH ? value : value & 0xFFFFL;
+                    }
+                    case Decoder.LW, Decoder.LWU ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFFC)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        final int value = segment.get(INT, pa);
+                        x[rd] = ((int)e & 0xFF) == Decoder.LW ? value : value & 0xFFFF_FFFFL;
+                    }
+                    case Decoder.LD ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFF8)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        x[rd] = segment.get(LONG, pa);
+                    }
+                    case Decoder.FLW ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFFC)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        f[rd] = 0xFFFF_FFFF_0000_0000L | (segment.get(INT, pa) & 0xFFFF_FFFFL);
+                    }
+                    case Decoder.FLD ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (loadTag[i] != ((va >>> 12) | loadKey) || (va & 0xFFF) > 0xFF8)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = loadFrame[i] + (va & 0xFFF);
+                        f[rd] = segment.get(LONG, pa);
+                    }
+                    // A store that hits the micro-TLB cannot touch decoded code: every frame that
+                    // gets decoded flushes the store micro-TLB, and a miss checks the frame.
+                    case Decoder.SB ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (storeTag[i] != ((va >>> 12) | storeKey))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = storeFrame[i] + (va & 0xFFF);
+                        segment.set(ValueLayout.JAVA_BYTE, pa, (byte)x[rs2]);
+                    }
+                    case Decoder.SH ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (storeTag[i] != ((va >>> 12) | storeKey) || (va & 0xFFF) > 0xFFE)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = storeFrame[i] + (va & 0xFFF);
+                        segment.set(SHORT, pa, (short)x[rs2]);
+                    }
+                    case Decoder.SW, Decoder.FSW ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (storeTag[i] != ((va >>> 12) | storeKey) || (va & 0xFFF) > 0xFFC)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = storeFrame[i] + (va & 0xFFF);
+                        segment.set(INT, pa, (int)(((int)e & 0xFF) == Decoder.SW ? x[rs2] : f[rs2]));
+                    }
+                    case Decoder.SD, Decoder.FSD ->
+                    {
+                        final long va = x[rs1] + imm;
+                        final int i = (int)(va >>> 12) & (MICRO_TLB - 1);
+                        if (storeTag[i] != ((va >>> 12) | storeKey) || (va & 0xFFF) > 0xFF8)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        final long pa = storeFrame[i] + (va & 0xFFF);
+                        segment.set(LONG, pa, ((int)e & 0xFF) == Decoder.SD ? x[rs2] : f[rs2]);
+                    }
+                    // A conditional branch does not end a block: taken, it leaves it (a side exit).
+                    case Decoder.BEQ ->
+                    {
+                        if (x[rs1] == x[rs2])
+                        {
+                            next = pc + imm;
+                            t = end;
+                        }
+                    }
+                    case Decoder.BNE ->
+                    {
+                        if (x[rs1] != x[rs2])
+                        {
+                            next = pc + imm;
+                            t = end;
+                        }
+                    }
+                    case Decoder.BLT ->
+                    {
+                        if (x[rs1] < x[rs2])
+                        {
+                            next = pc + imm;
+                            t = end;
+                        }
+                    }
+                    case Decoder.BGE ->
+                    {
+                        if (x[rs1] >= x[rs2])
+                        {
+                            next = pc + imm;
+                            t = end;
+                        }
+                    }
+                    case Decoder.BLTU ->
+                    {
+                        if (Long.compareUnsigned(x[rs1], x[rs2]) < 0)
+                        {
+                            next = pc + imm;
+                            t = end;
+                        }
+                    }
+                    case Decoder.BGEU ->
+                    {
+                        if (Long.compareUnsigned(x[rs1], x[rs2]) >= 0)
+                        {
+                            next = pc + imm;
+                            t = end;
+                        }
+                    }
+                    case Decoder.JAL ->
+                    {
+                        x[rd] = next;
+                        next = pc + imm;
+                    }
+                    case Decoder.J -> next = pc + imm;
+                    case Decoder.JALR ->
+                    {
+                        final long target = (x[rs1] + imm) & ~1L;
+                        x[rd] = next;
+                        next = target;
+                    }
+                    case Decoder.JR -> next = (x[rs1] + imm) & ~1L;
+                    // FP: round-to-nearest-even with NX already set in fcsr, and a result that is
+                    // neither NaN, infinite, tiny nor huge, is the host's result and changes no
+                    // flag; anything else goes the whole way through RiscvFpu.
+                    case Decoder.FADD_D ->
+                    {
+                        final double r = Double.longBitsToDouble(f[rs1]) + Double.longBitsToDouble(f[rs2]);
+                        if ((fpFast & imm) == 0 || !(Math.abs(r) < SAFE_HIGH))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FSUB_D ->
+                    {
+                        final double r = Double.longBitsToDouble(f[rs1]) - Double.longBitsToDouble(f[rs2]);
+                        if ((fpFast & imm) == 0 || !(Math.abs(r) < SAFE_HIGH))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FMUL_D ->
+                    {
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double b = Double.longBitsToDouble(f[rs2]);
+                        final double r = a * b;
+                        final double magnitude = Math.abs(r);
+                        // In range, so both operands were finite and not zero; or an exact zero
+                        // from a zero operand (not inf * 0, which is NaN), which raises nothing.
+                        if ((fpFast & imm) == 0 ||
+                            !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH || r == 0 && (a == 0 || b == 0)))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FDIV_D ->
+                    {
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double r = a / Double.longBitsToDouble(f[rs2]);
+                        final double magnitude = Math.abs(r);
+                        // in range with a dividend not tiny: both finite, divisor not zero
+                        if ((fpFast & imm) == 0 ||
+                            !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH && Math.abs(a) >= SAFE_LOW))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FCVT_D_W ->
+                    {
+                        // every int is exact in a double; the rounding mode must still be valid
+                        if ((fpFast & imm) == 0)
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits((int)x[rs1]);
+                    }
+                    case Decoder.FMADD_D ->
+                    {
+                        // The host's fused multiply-add is correctly rounded; in range, every
+                        // operand was finite and nothing overflowed, underflowed or was invalid.
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double c = Double.longBitsToDouble(f[(imm >>> 8) & 31]);
+                        final double r = Math.fma((imm & 1 << 16) != 0 ? -a : a, Double.longBitsToDouble(f[rs2]),
+                            (imm & 1 << 17) != 0 ? -c : c);
+                        final double magnitude = Math.abs(r);
+                        if ((fpFast & imm) == 0 || !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH))
+                        {
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        f[rd] = Double.doubleToRawLongBits(r);
+                    }
+                    case Decoder.FCMP_D ->
+                    {
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double b = Double.longBitsToDouble(f[rs2]);
+                        if (a != a || b != b)
+                        {
+                            // NaN: flags depend on the kind
+                            exit = EXIT_SLOW;
+                            break blocks;
+                        }
+                        x[rd] = imm == 0 ? (a <= b ? 1 : 0) : imm == 1 ? (a < b ? 1 : 0) : (a == b ? 1 : 0);
+                    }
+                    case Decoder.FSGNJ_D ->
+                    {
+                        final long a = f[rs1];
+                        final long b = f[rs2];
+                        final long sign = imm == 0 ? b : imm == 1 ? ~b : a ^ b;
+                        f[rd] = (a & Long.MAX_VALUE) | (sign & Long.MIN_VALUE);
+                    }
+                    case Decoder.FMV_D_X -> f[rd] = x[rs1];
+                    default ->
+                    {
+                        // GENERIC, FP_OP, FP_FUSED, ILLEGAL_COMPRESSED, CROSS_PAGE
+                        exit = EXIT_SLOW;
+                        break blocks;
+                    }
+                }
+                done++;
+                if (++t >= end)
+                {
+                    break;
+                }
+                // not the last instruction run in this block, so not a jump
+                pc = next;
+            }
+            // Only the last instruction run in a block can have jumped: check for interrupts
+            // after it exactly as after every instruction.
+            final long fallThrough = pc + 4;
+            pc = next;
+            if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
+            {
+                exit = EXIT_INTERRUPT;
+                break;
+            }
+            // The block that followed this one last time, if it is the one to run now and on
+            // the same page. Same page means same slot, and this block is live (its slot kept
+            // the generation it was decoded in), so the successor, looked up in that same
+            // generation, is live too.
+            block = chainBlock[first];
+            if (chainPc[first] == pc && (pc >>> 12) == page)
+            {
+                previous = -1;
+            }
+            else
+            {
+                block = 0;
+                previous = first;
+            }
+        }
+        exitPc = pc;
+        exitDone = done;
+        return exit;
+    }
+
+    /** The loop without the decode cache: fetch, expand and decode every instruction afresh. */
+    private int runUndecoded(final long maxInstructions)
+    {
         final RiscvContext ctx = context;
         long pc = ctx.pc;
         long done = 0;
@@ -239,6 +862,193 @@ public final class RiscvCpu
         return result;
     }
 
+    private static long divide(final long a, final long b)
+    {
+        return b == 0 ? -1 : (b == -1 ? -a : a / b);
+    }
+
+    private static long remainder(final long a, final long b)
+    {
+        return b == 0 ? a : (b == -1 ? 0 : a % b);
+    }
+
+    private static int divideWord(final int a, final int b)
+    {
+        return b == 0 ? -1 : (b == -1 ? -a : a / b);
+    }
+
+    private static int remainderWord(final int a, final int b)
+    {
+        return b == 0 ? a : (b == -1 ? 0 : a % b);
+    }
+
+    // ---------------------------------------------------------------- decode cache
+
+    /**
+     * Start a run: the kernel may have changed mappings or written memory (a program loaded
+     * into a reused frame) since the last one, so every cached translation and decoded
+     * instruction is dropped, each in O(1).
+     */
+    private void newRun()
+    {
+        dropDecoded();
+        loadKey += KEY_STEP;
+        if (loadKey == 0)
+        {
+            for (int i = 0; i < MICRO_TLB; i++)
+            {
+                loadTag[i] = 0;
+            }
+            loadKey = KEY_STEP;
+        }
+        flushStores();
+    }
+
+    /** Forget every decoded instruction (fence.i, a new run). */
+    private void dropDecoded()
+    {
+        fetchPage = NO_PAGE;
+        fetchFrame = NO_PAGE;
+        traceTop = 0;
+        epoch++;
+        if (epoch == 0)
+        {
+            for (int i = 0; i < SLOTS; i++)
+            {
+                slotFrame[i] = NO_PAGE;
+            }
+            epoch = 1;
+        }
+    }
+
+    private void flushStores()
+    {
+        storeKey += KEY_STEP;
+        if (storeKey == 0)
+        {
+            for (int i = 0; i < MICRO_TLB; i++)
+            {
+                storeTag[i] = 0;
+            }
+            storeKey = KEY_STEP;
+        }
+    }
+
+    private static int slotOf(final long frame)
+    {
+        return (int)(frame ^ (frame >>> 6)) & (SLOTS - 1);
+    }
+
+    /**
+     * Make {@code pc}'s page the fetch page: translate it (a fetch fault leaves with tval =
+     * pc) and find or claim the decode-cache slot of its physical frame. A claimed slot gets a
+     * new generation, which invalidates whatever it held.
+     */
+    private void enterPage(final long pc)
+    {
+        final long base = translate(pc & ~0xFFFL, GuestMemory.FETCH, pc);
+        final long frame = base >>> 12;
+        final int slot = slotOf(frame);
+        if (slotFrame[slot] != frame || slotEpoch[slot] != epoch)
+        {
+            int generation = slotGeneration[slot] + 1;
+            if (generation > 0xFF)
+            {
+                final int first = slot << SLOT_SHIFT;
+                for (int i = 0; i < (1 << SLOT_SHIFT); i++)
+                {
+                    blocks[first + i] = 0;
+                }
+                generation = 1;
+                // chain hints may name blocks of the slot's old generations: start the trace
+                // (and every slot) afresh
+                dropDecoded();
+            }
+            slotGeneration[slot] = generation;
+            slotFrame[slot] = frame;
+            slotEpoch[slot] = epoch;
+            // This frame now holds decoded instructions: a store translation cached before
+            // would skip the check that drops them, so forget them all.
+            flushStores();
+        }
+        fetchBase = base;
+        fetchFrame = frame;
+        fetchSlotBase = slot << SLOT_SHIFT;
+        fetchGeneration = slotGeneration[slot];
+        fetchPage = pc >>> 12;
+    }
+
+    /**
+     * Decode the block starting at {@code pc} into the trace: instructions up to and including
+     * the first that always jumps or leaves the loop (a jump, anything the full decoder runs, an
+     * instruction crossing the page), up to the end of the page, or {@value #BLOCK_LIMIT}
+     * instructions. Conditional branches stay inside: where one is taken the block loop leaves
+     * the block. A 4-byte
+     * instruction whose upper half is on the next page is decoded as a marker that sends it
+     * through {@link #step}, which fetches it afresh every time.
+     *
+     * @return the block's entry in {@link #blocks}, also stored at {@code index}.
+     */
+    private long decodeBlock(final long pc, final int index)
+    {
+        if (traceTop > TRACE_CAPACITY - MAX_BLOCK)
+        {
+            // Full: start again with nothing decoded. The current page is claimed afresh, in
+            // the same slot, with a new generation.
+            dropDecoded();
+            enterPage(pc);
+        }
+        final int start = traceTop;
+        int count = 0;
+        int offset = (int)pc & 0xFFF;
+        while (true)
+        {
+            final long e;
+            if (offset <= 0xFFC)
+            {
+                final int insn = physical.getInt(fetchBase + offset);
+                e = (insn & 3) != 3 ? Decoder.decodeCompressed(insn) : Decoder.decode(insn);
+            }
+            else
+            {
+                final int half = physical.getShort(fetchBase + offset) & 0xFFFF;
+                e = (half & 3) == 3 ? Decoder.CROSSING : Decoder.decodeCompressed(half);
+            }
+            trace[start + count] = e;
+            count++;
+            offset += 4 - (((int)e >>> 22) & 2);
+            if (Decoder.endsBlock((int)e & 0xFF) || offset >= 0x1000 || count == BLOCK_LIMIT)
+            {
+                break;
+            }
+        }
+        traceTop = start + count;
+        chainPc[start] = -1;
+        final long block = ((long)start << 32) | ((long)count << 8) | fetchGeneration;
+        blocks[index] = block;
+        return block;
+    }
+
+    /**
+     * A store, SC or AMO is about to write physical frame {@code pa >>> 12}: if the decode
+     * cache holds instructions of that frame they are dropped, so self-modifying code sees its
+     * stores at the next fetch (as without the cache), fence.i or not.
+     */
+    private void codeWritten(final long pa)
+    {
+        final long frame = pa >>> 12;
+        final int slot = slotOf(frame);
+        if (slotFrame[slot] == frame)
+        {
+            slotFrame[slot] = NO_PAGE;
+            if (fetchFrame == frame)
+            {
+                fetchPage = NO_PAGE;
+                fetchFrame = NO_PAGE;
+            }
+        }
+    }
+
     private int interrupted()
     {
         cause = RiscvTrap.EXTERNAL_INTERRUPT;
@@ -262,11 +1072,9 @@ public final class RiscvCpu
 
     private long step(final long pc, final long done)
     {
-        final long page = pc >>> 12;
-        if (page != fetchPage)
+        if ((pc >>> 12) != fetchPage)
         {
-            fetchBase = translate(pc & ~0xFFFL, GuestMemory.FETCH, pc);
-            fetchPage = page;
+            enterPage(pc);
         }
         final int offset = (int)pc & 0xFFF;
         int insn;
@@ -630,9 +1438,10 @@ public final class RiscvCpu
         }
         else if (f3 == 1)
         {
-            // fence.i: no decoded-instruction cache exists; every fetch reads memory afresh, so
-            // stores are visible to later fetches once ordered.
+            // fence.i: stores by other harts become visible to this hart's fetches: drop every
+            // decoded instruction (this hart's own stores already dropped theirs).
             VarHandle.fullFence();
+            dropDecoded();
         }
         else
         {
@@ -708,6 +1517,7 @@ public final class RiscvCpu
                 case 0x002 -> ctx.fcsr = (ctx.fcsr & 0x1F) | ((v & 7) << 5);
                 default -> ctx.fcsr = v & 0xFF;
             }
+            fcsrChanged();
         }
         if (rd != 0)
         {
@@ -742,23 +1552,30 @@ public final class RiscvCpu
     private long loadAddress(final long va)
     {
         final long page = va >>> 12;
-        if (page != loadPage)
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (loadTag[i] == (page | loadKey))
         {
-            loadBase = translate(va & ~0xFFFL, GuestMemory.LOAD, va);
-            loadPage = page;
+            return loadFrame[i] + (va & 0xFFF);
         }
-        return loadBase + (va & 0xFFF);
+        final long base = translate(va & ~0xFFFL, GuestMemory.LOAD, va);
+        loadTag[i] = page | loadKey;
+        loadFrame[i] = base;
+        return base + (va & 0xFFF);
     }
 
     private long storeAddress(final long va)
     {
         final long page = va >>> 12;
-        if (page != storePage)
+        final int i = (int)page & (MICRO_TLB - 1);
+        if (storeTag[i] == (page | storeKey))
         {
-            storeBase = translate(va & ~0xFFFL, GuestMemory.STORE, va);
-            storePage = page;
+            return storeFrame[i] + (va & 0xFFF);
         }
-        return storeBase + (va & 0xFFF);
+        final long base = translate(va & ~0xFFFL, GuestMemory.STORE, va);
+        codeWritten(base);
+        storeTag[i] = page | storeKey;
+        storeFrame[i] = base;
+        return base + (va & 0xFFF);
     }
 
     /** Load {@code size} bytes (1, 2, 4, 8) little-endian, zero-extended. */
@@ -881,6 +1698,7 @@ public final class RiscvCpu
                 throw trap(RiscvTrap.STORE_ACCESS_FAULT, va);
             }
             final long pa = translate(va, GuestMemory.STORE, va);
+            codeWritten(pa);
             final boolean held = reservationSize == size && reservationAddress == pa;
             reservationSize = 0;
             final boolean stored;
@@ -909,6 +1727,7 @@ public final class RiscvCpu
                 throw illegal(insn);
             }
             final long pa = translate(va, GuestMemory.AMO, va);
+            codeWritten(pa);
             value = word ? amoWord(op, pa, (int)b) : amoDouble(op, pa, b);
         }
         if (rd != 0)
@@ -1051,6 +1870,25 @@ public final class RiscvCpu
         {
             context.fcsr |= flags;
             fpu.flags = 0;
+            fcsrChanged();
+        }
+    }
+
+    /**
+     * Recompute {@link #fpFast} from fcsr: bit rm is set when an operation with rounding-mode
+     * field rm rounds to nearest-even with NX already set, so a result that is neither tiny nor
+     * huge needs no flag work at all.
+     */
+    private void fcsrChanged()
+    {
+        final int fcsr = context.fcsr;
+        if ((fcsr & RiscvFpu.NX) == 0)
+        {
+            fpFast = 0;
+        }
+        else
+        {
+            fpFast = 1 << RiscvFpu.RNE | (((fcsr >>> 5) & 7) == RiscvFpu.RNE ? 1 << 7 : 0);
         }
     }
 

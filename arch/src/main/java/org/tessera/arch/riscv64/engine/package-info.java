@@ -8,5 +8,9 @@
  * tests) or {@link org.tessera.arch.riscv64.engine.Sv48Mmu} (walks the kernel's Sv48 page tables
  * through an ASID-tagged software TLB). The architectural state is a
  * {@link org.tessera.arch.riscv64.engine.RiscvContext} that the kernel saves and restores.
+ *
+ * <p>{@link org.tessera.arch.riscv64.engine.RiscvCpu} runs decoded basic blocks
+ * ({@link org.tessera.arch.riscv64.engine.Decoder}) cached per physical frame, behind
+ * direct-mapped load and store micro-TLBs; see its documentation for when they are dropped.
  */
 package org.tessera.arch.riscv64.engine;
