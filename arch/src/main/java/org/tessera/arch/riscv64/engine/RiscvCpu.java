@@ -85,6 +85,8 @@ public final class RiscvCpu
     }
 
     private static final TrapSignal TRAP = new TrapSignal();
+    /** What {@link #step} returns for an ecall: odd, so never the address of an instruction. */
+    private static final long ECALL_EXIT = 1L;
     private static final long NO_PAGE = -1L;
     private static final int SLOTS = 64;
     private static final int SLOT_SHIFT = 11;
@@ -335,6 +337,12 @@ public final class RiscvCpu
                     // EXIT_SLOW: this one instruction goes the whole way, fetched and decoded
                     // afresh, exactly as without the decode cache.
                     final long next = step(pc, done);
+                    if (next == ECALL_EXIT)
+                    {
+                        result = cause;
+                        cycle++;
+                        break;
+                    }
                     final long fallThrough = pc + 4;
                     pc = next;
                     done++;
@@ -840,6 +848,12 @@ public final class RiscvCpu
                         break;
                     }
                     final long next = step(pc, done);
+                    if (next == ECALL_EXIT)
+                    {
+                        result = cause;
+                        cycle++;
+                        break;
+                    }
                     final long fallThrough = pc + 4;
                     pc = next;
                     done++;
@@ -1184,6 +1198,14 @@ public final class RiscvCpu
                 miscMem(insn);
                 return pc + length;
             case 0x73:
+                if (insn == 0x00000073)
+                {
+                    // ecall, the hot trap: returned as a marker instead of thrown, so a system
+                    // call does not unwind the stack (pc stays on the ecall, it does not retire)
+                    cause = RiscvTrap.ECALL_FROM_U;
+                    tval = 0;
+                    return ECALL_EXIT;
+                }
                 system(insn, pc, done);
                 return pc + length;
             case 0x2F:
