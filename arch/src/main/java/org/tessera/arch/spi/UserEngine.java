@@ -57,6 +57,13 @@ public interface UserEngine
     /** @return the kind of the last fault: {@link #KIND_PAGE}, {@link #KIND_ILLEGAL}, ... */
     int faultKind();
 
+    /**
+     * @return the access the last page or access fault was for: {@link AccessKind#READ},
+     *         {@link AccessKind#WRITE} (atomics included) or {@link AccessKind#EXECUTE}; -1 for
+     *         other faults.
+     */
+    int faultAccess();
+
     /** Translate through the page tables rooted at {@code rootPhysical}, tagged {@code asid}. */
     void addressSpace(long rootPhysical, int asid);
 

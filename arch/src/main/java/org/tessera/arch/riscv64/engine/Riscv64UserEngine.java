@@ -1,5 +1,6 @@
 package org.tessera.arch.riscv64.engine;
 
+import org.tessera.arch.spi.AccessKind;
 import org.tessera.arch.spi.PhysicalMemory;
 import org.tessera.arch.spi.UserEngine;
 
@@ -98,6 +99,17 @@ public final class Riscv64UserEngine implements UserEngine
             case RiscvTrap.BREAKPOINT -> KIND_BREAKPOINT;
             case RiscvTrap.INSTRUCTION_MISALIGNED -> KIND_MISALIGNED;
             default -> KIND_ACCESS;
+        };
+    }
+
+    public int faultAccess()
+    {
+        return switch (faultCause)
+        {
+            case RiscvTrap.INSTRUCTION_PAGE_FAULT, RiscvTrap.INSTRUCTION_ACCESS_FAULT -> AccessKind.EXECUTE;
+            case RiscvTrap.LOAD_PAGE_FAULT, RiscvTrap.LOAD_ACCESS_FAULT -> AccessKind.READ;
+            case RiscvTrap.STORE_PAGE_FAULT, RiscvTrap.STORE_ACCESS_FAULT -> AccessKind.WRITE;
+            default -> -1;
         };
     }
 

@@ -1656,11 +1656,15 @@ public final class ProcessManagerService implements Actor
         final short kind = faultDecoder.kind();
         if (kind == UserEngine.KIND_PAGE && vmState[slot] == VM_LIVE)
         {
-            // the VM resolves it (a stack page on demand, accessed/dirty state) or says why not;
-            // the trap does not say which access it was
+            // the VM resolves it (a stack page on demand, accessed/dirty state) or says why not,
+            // for the access the engine reports (a version-0 trap carries none: UNKNOWN)
             vmSequence[slot] = ++sequence;
             final long key = faultDecoder.threadKey();
-            if (vm.pageFault(ctx, correlation(slot, vmSequence[slot]), asids[slot], address, AccessKind.UNKNOWN) < 0)
+            final byte engineAccess = faultDecoder.access();
+            final AccessKind access = engineAccess == org.tessera.arch.spi.AccessKind.READ ? AccessKind.READ :
+                engineAccess == org.tessera.arch.spi.AccessKind.WRITE ? AccessKind.WRITE :
+                engineAccess == org.tessera.arch.spi.AccessKind.EXECUTE ? AccessKind.EXECUTE : AccessKind.UNKNOWN;
+            if (vm.pageFault(ctx, correlation(slot, vmSequence[slot]), asids[slot], address, access) < 0)
             {
                 local(ctx, LOCAL_RETRY, key, 0);
                 return;

@@ -59,6 +59,7 @@ public final class SchedulerService implements Actor, UserExecution
     private final int[] trapped;
     private final int[] trapCause;
     private final int[] trapKind;
+    private final int[] trapAccess;
     private final int[] stoppedPid;
     private final long[] stoppedInstructions;
     private int stoppedCount;
@@ -126,6 +127,7 @@ public final class SchedulerService implements Actor, UserExecution
         this.trapped = new int[threads];
         this.trapCause = new int[threads];
         this.trapKind = new int[threads];
+        this.trapAccess = new int[threads];
         this.stoppedPid = new int[threads];
         this.stoppedInstructions = new long[threads];
         this.trapValue = new long[threads];
@@ -447,6 +449,7 @@ public final class SchedulerService implements Actor, UserExecution
         trapCause[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultCause();
         trapValue[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultValue();
         trapKind[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultKind();
+        trapAccess[t] = outcome == UserEngine.SYSCALL ? -1 : engine.faultAccess();
         state[t] = outcome == UserEngine.SYSCALL ? TRAP_SYSCALL : TRAP_FAULT;
         if (outcome == UserEngine.SYSCALL)
         {
@@ -500,7 +503,7 @@ public final class SchedulerService implements Actor, UserExecution
                 return false;
             }
             faultEncoder.threadKey(keys[t]).pid(pids[t]).cause(trapCause[t]).tval(trapValue[t])
-                .pc(engine.programCounter(t)).kind((short)trapKind[t]);
+                .pc(engine.programCounter(t)).kind((short)trapKind[t]).access((byte)trapAccess[t]);
         }
         ctx.commit();
         state[t] = PARKED;
