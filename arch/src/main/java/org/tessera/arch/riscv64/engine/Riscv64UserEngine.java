@@ -30,6 +30,10 @@ public final class Riscv64UserEngine implements UserEngine
     {
         this.mmu = new Sv48Mmu(memory, tlbEntries);
         this.cpu = new RiscvCpu(mmu);
+        // the kernel flushes a space's translations whenever a frame may leave it
+        // (flushAddressSpace), so decoded code may outlive a run: a thread that traps or is
+        // preempted comes back to blocks already decoded
+        cpu.keepDecodedAcrossRuns(true);
         this.contexts = new RiscvContext[contexts];
         for (int i = 0; i < contexts; i++)
         {
@@ -121,6 +125,9 @@ public final class Riscv64UserEngine implements UserEngine
     public void flushAddressSpace(final int asid)
     {
         mmu.flushAsid(asid);
+        // a frame leaves a space only through a flush (unmap, protect, destroy): decoded code
+        // of a frame that may be freed and reused goes with it
+        cpu.invalidateCode();
     }
 
     public void resetContext(final int context, final long pc, final long sp, final long tp)

@@ -39,9 +39,11 @@ import org.tessera.arch.spi.PhysicalMemory;
  * through direct-mapped micro-TLBs in front of {@link GuestMemory#translate}. What keeps it
  * exact:
  * <ul>
- *   <li>every {@link #run(long)} starts with nothing decoded and nothing cached (in O(1): an
- *       epoch and keys change), since the kernel changes mappings, flushes TLBs and writes
- *       frames only between runs;</li>
+ *   <li>every {@link #run(long)} starts with nothing cached for loads and stores and, unless
+ *       {@link #keepDecodedAcrossRuns} is on, nothing decoded (in O(1): an epoch and keys
+ *       change), since the kernel changes mappings, flushes TLBs and writes frames only between
+ *       runs; a kernel keeping decoded code calls {@link #invalidateCode} whenever it drops
+ *       translations of a space (Riscv64UserEngine does so on every TLB flush);</li>
  *   <li>{@code fence.i} drops every decoded block, so stores of other harts become visible;</li>
  *   <li>a store, SC or AMO by this hart to a frame with decoded code drops that frame's blocks
  *       at once (decoding a frame flushes the store micro-TLB, so stores that hit it never
@@ -120,6 +122,8 @@ public final class RiscvCpu
 
     private int cause;
     private long tval;
+    private boolean keepDecoded;
+    private long blocksDecoded;
     private long instret;
     private long cycle;
 
@@ -251,6 +255,31 @@ public final class RiscvCpu
     public int cause()
     {
         return cause;
+    }
+
+    /**
+     * Keep decoded instructions from one run to the next (they are keyed by physical frame, so
+     * address-space switches do not matter). The owner then promises to call
+     * {@link #invalidateCode} whenever a frame may have been unmapped, freed and reused, or
+     * written with code by someone else than this hart without a {@code fence.i} by the guest:
+     * a kernel does it when it drops an address space's translations from the TLB, the only way
+     * a mapped frame can go away. Off by default: every run then starts with nothing decoded.
+     */
+    public void keepDecodedAcrossRuns(final boolean keep)
+    {
+        this.keepDecoded = keep;
+    }
+
+    /** Forget every decoded instruction now (as fence.i does). */
+    public void invalidateCode()
+    {
+        dropDecoded();
+    }
+
+    /** @return basic blocks decoded since construction (statistics, tests). */
+    public long blocksDecoded()
+    {
+        return blocksDecoded;
     }
 
     /** @return the faulting virtual address, instruction bits, pc (ebreak) or pending bits. */
@@ -905,7 +934,16 @@ public final class RiscvCpu
      */
     private void newRun()
     {
-        dropDecoded();
+        if (keepDecoded)
+        {
+            // the fetch page's translation is the only part of the code cache tied to mappings
+            fetchPage = NO_PAGE;
+            fetchFrame = NO_PAGE;
+        }
+        else
+        {
+            dropDecoded();
+        }
         loadKey += KEY_STEP;
         if (loadKey == 0)
         {
@@ -1005,6 +1043,7 @@ public final class RiscvCpu
      */
     private long decodeBlock(final long pc, final int index)
     {
+        blocksDecoded++;
         if (traceTop > TRACE_CAPACITY - MAX_BLOCK)
         {
             // Full: start again with nothing decoded. The current page is claimed afresh, in

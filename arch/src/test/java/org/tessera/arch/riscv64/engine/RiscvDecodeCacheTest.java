@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tessera.arch.riscv64.engine.Asm.*;
 
 /**
@@ -390,6 +391,40 @@ class RiscvDecodeCacheTest
                 assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
                 assertEquals(9, engine.syscallArgument(1, 0));
             }
+        }
+    }
+
+    @Test
+    void shouldKeepDecodedBlocksAcrossRunsUntilTheKernelFlushesTheSpace()
+    {
+        try (GuestProgram program = new GuestProgram(GuestProgram.read("hello.elf"), "hello"))
+        {
+            final Riscv64UserEngine engine = program.engine;
+            final long va = 0x40_0000L;
+            final long frame = 0xF0_0000L;
+            final long root = 0xE0_0000L;
+            final byte[] first = new Asm().all(addi(10, 0, 7), ECALL).bytes();
+            program.memory.write(frame, first, 0, first.length);
+            mapOnePage(program, root, va, frame);
+            engine.addressSpace(root, 11);
+            engine.resetContext(1, va, 0, 0);
+            assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
+            final long decoded = engine.cpu().blocksDecoded();
+            for (int i = 0; i < 5; i++)
+            {
+                engine.resetContext(1, va, 0, 0);
+                assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
+                assertEquals(7, engine.syscallArgument(1, 0));
+            }
+            assertEquals(decoded, engine.cpu().blocksDecoded(), "a trap and a new run reuse the decoded block");
+            // the frame is reused for other code: the kernel unmaps (flushing the space) first
+            final byte[] second = new Asm().all(addi(10, 0, 9), ECALL).bytes();
+            program.memory.write(frame, second, 0, second.length);
+            engine.flushAddressSpace(11);
+            engine.resetContext(1, va, 0, 0);
+            assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
+            assertEquals(9, engine.syscallArgument(1, 0), "a flush drops decoded code with the translations");
+            assertTrue(engine.cpu().blocksDecoded() > decoded);
         }
     }
 
