@@ -713,7 +713,8 @@ public abstract class PageTableFormat
 
     private boolean isEmpty(final long table, final int level)
     {
-        for (int i = 0; i < ENTRIES; i++)
+        for (int i = memory.nextNonZeroLong(table, 0, ENTRIES); i < ENTRIES;
+            i = memory.nextNonZeroLong(table, i + 1, ENTRIES))
         {
             final long entry = memory.getLongVolatile(table + (long)i * ENTRY_BYTES);
             final int kind = entryKind(entry, level);
@@ -730,7 +731,8 @@ public abstract class PageTableFormat
         int freed = 0;
         if (level > 0)
         {
-            for (int i = 0; i < ENTRIES; i++)
+            for (int i = memory.nextNonZeroLong(table, 0, ENTRIES); i < ENTRIES;
+                i = memory.nextNonZeroLong(table, i + 1, ENTRIES))
             {
                 final long entry = memory.getLongVolatile(table + (long)i * ENTRY_BYTES);
                 if (entryKind(entry, level) == TABLE)
@@ -748,7 +750,8 @@ public abstract class PageTableFormat
         int count = 1;
         if (level > 0)
         {
-            for (int i = 0; i < ENTRIES; i++)
+            for (int i = memory.nextNonZeroLong(table, 0, ENTRIES); i < ENTRIES;
+                i = memory.nextNonZeroLong(table, i + 1, ENTRIES))
             {
                 final long entry = memory.getLongVolatile(table + (long)i * ENTRY_BYTES);
                 if (entryKind(entry, level) == TABLE)
@@ -763,7 +766,9 @@ public abstract class PageTableFormat
     private int walk(final long table, final int level, final long base, final PageTableVisitor visitor)
     {
         int leaves = 0;
-        for (int i = 0; i < ENTRIES; i++)
+        // zero entries are empty in every format: skip them without reading them one by one
+        for (int i = memory.nextNonZeroLong(table, 0, ENTRIES); i < ENTRIES;
+            i = memory.nextNonZeroLong(table, i + 1, ENTRIES))
         {
             final long entry = memory.getLongVolatile(table + (long)i * ENTRY_BYTES);
             final int kind = entryKind(entry, level);

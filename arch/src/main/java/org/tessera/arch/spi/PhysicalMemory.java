@@ -27,6 +27,9 @@ public final class PhysicalMemory
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     private static final VarHandle LONG_ALIGNED = ValueLayout.JAVA_LONG.varHandle();
+    /** Longest run {@link #nextNonZeroLong} compares at once: one page-table page. */
+    private static final int ZERO_BYTES = 4096;
+    private static final MemorySegment ZERO = MemorySegment.ofArray(new long[ZERO_BYTES / 8]);
 
     private final Arena arena;
     private final MemorySegment segment;
@@ -68,6 +71,29 @@ public final class PhysicalMemory
     public void putLong(final long address, final long value)
     {
         segment.set(LONG, address, value);
+    }
+
+    /**
+     * Find the next non-zero 8-byte word of a table without reading the zero ones one by one
+     * (a vectorised compare against zeros): page-table scans skip empty entries this way.
+     * Plain reads: an entry other CPUs may update concurrently (accessed/dirty bits) is never
+     * zero, so whatever this finds is read again, volatile, by the caller.
+     *
+     * @param address first word of the table, 8-byte aligned.
+     * @param from    index of the first word to look at.
+     * @param count   words in the table (at most 512).
+     * @return the index of the first non-zero word at or after {@code from}, or {@code count}.
+     */
+    public int nextNonZeroLong(final long address, final int from, final int count)
+    {
+        if (from >= count)
+        {
+            return count;
+        }
+        final long start = address + (long)from * 8;
+        final long length = (long)(count - from) * 8;
+        final long at = MemorySegment.mismatch(segment, start, start + length, ZERO, 0, length);
+        return at < 0 ? count : from + (int)(at >>> 3);
     }
 
     /** Volatile read of an 8-byte aligned word (page-table entries). */

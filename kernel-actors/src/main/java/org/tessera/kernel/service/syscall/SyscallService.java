@@ -224,6 +224,18 @@ public final class SyscallService implements Actor
     {
         final long key = cKey;
         final long number = cNumber;
+        // the hottest calls first: they name nothing, so they need neither slot nor check
+        if (number == SyscallNumbers.GETPID || number == SyscallNumbers.GETTID)
+        {
+            // one thread per process so far: the main thread's id is the pid
+            reply(ctx, key, cPid, ResumeAction.RETURN);
+            return;
+        }
+        if (number == SyscallNumbers.SCHED_YIELD)
+        {
+            reply(ctx, key, 0, ResumeAction.YIELD);
+            return;
+        }
         final int slot = Pids.slot(cPid, cpuCount);
         if (number == SyscallNumbers.WRITE)
         {
@@ -246,15 +258,6 @@ public final class SyscallService implements Actor
             {
                 reply(ctx, key, r, ResumeAction.RETURN);
             }
-        }
-        else if (number == SyscallNumbers.GETPID || number == SyscallNumbers.GETTID)
-        {
-            // one thread per process so far: the main thread's id is the pid
-            reply(ctx, key, cPid, ResumeAction.RETURN);
-        }
-        else if (number == SyscallNumbers.SCHED_YIELD)
-        {
-            reply(ctx, key, 0, ResumeAction.YIELD);
         }
         else if (number == SyscallNumbers.CLOCK_GETTIME)
         {
