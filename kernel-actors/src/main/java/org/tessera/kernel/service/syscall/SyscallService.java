@@ -58,11 +58,9 @@ public final class SyscallService implements Actor
     private static final long RETRY_DELAY_NANOS = 10_000;
     /** Internal result of a write that found no room for its first chunk. */
     private static final long BLOCKED = Long.MIN_VALUE;
-    /** Words of a waiting call: key, pid, number, a0-a5. */
-    private static final int CALL_WORDS = 9;
+    /** Words of a waiting or parked call: key, pid, root, number, a0-a5 (see {@link #storeCall}). */
+    private static final int CALL_WORDS = 10;
 
-    /** Words of a parked call: key, pid, root, number, a0-a5. */
-    private static final int PARK_WORDS = 10;
     private static final int PARK_SEND_VALIDATE = 1;
     private static final int PARK_WAIT_VALIDATE = 2;
     private static final int PARK_SEND_REQUEST = 3;
@@ -104,7 +102,7 @@ public final class SyscallService implements Actor
     private long badge;
     private int deniedNow;
     // calls waiting for the capability authority: a cache miss, or derive, revoke and delete
-    private final long[] parked = new long[PENDING_RESULTS * PARK_WORDS];
+    private final long[] parked = new long[PENDING_RESULTS * CALL_WORDS];
     private final int[] parkState = new int[PENDING_RESULTS];
     private final long[] parkToken = new long[PENDING_RESULTS];
     private final int[] parkSpace = new int[PENDING_RESULTS];
@@ -509,6 +507,21 @@ public final class SyscallService implements Actor
         sendParked(ctx, p);
     }
 
+    /** Copy the current call (with {@code key} and first argument {@code a0}) to {@code words[at..at+9]}. */
+    private void storeCall(final long[] words, final int at, final long key, final long a0)
+    {
+        words[at] = key;
+        words[at + 1] = cPid;
+        words[at + 2] = cRoot;
+        words[at + 3] = cNumber;
+        words[at + 4] = a0;
+        words[at + 5] = cA1;
+        words[at + 6] = cA2;
+        words[at + 7] = cA3;
+        words[at + 8] = cA4;
+        words[at + 9] = cA5;
+    }
+
     /** Keep the current call until the authority answers; @return its entry. */
     private int park(final ActorContext ctx, final int state)
     {
@@ -518,17 +531,7 @@ public final class SyscallService implements Actor
         }
         final int p = parkCount++;
         parkState[p] = state;
-        final int at = p * PARK_WORDS;
-        parked[at] = cKey;
-        parked[at + 1] = cPid;
-        parked[at + 2] = cRoot;
-        parked[at + 3] = cNumber;
-        parked[at + 4] = cA0;
-        parked[at + 5] = cA1;
-        parked[at + 6] = cA2;
-        parked[at + 7] = cA3;
-        parked[at + 8] = cA4;
-        parked[at + 9] = cA5;
+        storeCall(parked, p * CALL_WORDS, cKey, cA0);
         parkedCalls++;
         return p;
     }
@@ -536,8 +539,8 @@ public final class SyscallService implements Actor
     /** Send what parked entry {@code p} waits for; when the queue is full it is sent from the timer. */
     private void sendParked(final ActorContext ctx, final int p)
     {
-        final long key = parked[p * PARK_WORDS];
-        final int at = p * PARK_WORDS;
+        final long key = parked[p * CALL_WORDS];
+        final int at = p * CALL_WORDS;
         if (parkState[p] == PARK_SEND_VALIDATE)
         {
             if (checker.requestValidation(ctx, key, parkSpace[p], parkToken[p], parkType[p], parkRights[p]) < 0)
@@ -597,7 +600,7 @@ public final class SyscallService implements Actor
     {
         for (int p = 0; p < parkCount; p++)
         {
-            if (parked[p * PARK_WORDS] == key && parkState[p] == state)
+            if (parked[p * CALL_WORDS] == key && parkState[p] == state)
             {
                 return p;
             }
@@ -608,7 +611,7 @@ public final class SyscallService implements Actor
     /** Make entry {@code p} the current call again and forget the entry. */
     private void unpark(final int p)
     {
-        final int at = p * PARK_WORDS;
+        final int at = p * CALL_WORDS;
         cKey = parked[at];
         cPid = (int)parked[at + 1];
         cRoot = parked[at + 2];
@@ -623,7 +626,7 @@ public final class SyscallService implements Actor
         final int last = parkCount - 1;
         if (p != last)
         {
-            System.arraycopy(parked, last * PARK_WORDS, parked, at, PARK_WORDS);
+            System.arraycopy(parked, last * CALL_WORDS, parked, at, CALL_WORDS);
             parkState[p] = parkState[last];
             parkToken[p] = parkToken[last];
             parkSpace[p] = parkSpace[last];
@@ -835,16 +838,7 @@ public final class SyscallService implements Actor
         {
             throw new IllegalStateException("more waiting calls than threads");
         }
-        final int at = callCount * CALL_WORDS;
-        calls[at] = key;
-        calls[at + 1] = cPid;
-        calls[at + 2] = cNumber;
-        calls[at + 3] = a0;
-        calls[at + 4] = cA1;
-        calls[at + 5] = cA2;
-        calls[at + 6] = cA3;
-        calls[at + 7] = cA4;
-        calls[at + 8] = cA5;
+        storeCall(calls, callCount * CALL_WORDS, key, a0);
         callCount++;
         waited++;
         arm(ctx);
@@ -869,8 +863,8 @@ public final class SyscallService implements Actor
         while (sent < callCount)
         {
             final int at = sent * CALL_WORDS;
-            if (!sendCall(ctx, calls[at], calls[at + 1], calls[at + 2], calls[at + 3], calls[at + 4], calls[at + 5],
-                calls[at + 6], calls[at + 7], calls[at + 8]))
+            if (!sendCall(ctx, calls[at], calls[at + 1], calls[at + 3], calls[at + 4], calls[at + 5], calls[at + 6],
+                calls[at + 7], calls[at + 8], calls[at + 9]))
             {
                 break;
             }
