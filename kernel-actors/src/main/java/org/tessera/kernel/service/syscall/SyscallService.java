@@ -163,8 +163,20 @@ public final class SyscallService implements Actor
             handled++;
             cKey = trap.threadKey();
             cPid = trap.pid();
-            cRoot = trap.root();
             cNumber = trap.number();
+            if (cNumber == SyscallNumbers.GETPID || cNumber == SyscallNumbers.GETTID)
+            {
+                // the hottest calls read nothing more of the trap: one thread per process so
+                // far, so the main thread's id is the pid
+                reply(ctx, cKey, cPid, ResumeAction.RETURN);
+                return;
+            }
+            if (cNumber == SyscallNumbers.SCHED_YIELD)
+            {
+                reply(ctx, cKey, 0, ResumeAction.YIELD);
+                return;
+            }
+            cRoot = trap.root();
             cA0 = trap.a0();
             cA1 = trap.a1();
             cA2 = trap.a2();
@@ -222,18 +234,7 @@ public final class SyscallService implements Actor
     {
         final long key = cKey;
         final long number = cNumber;
-        // the hottest calls first: they name nothing, so they need neither slot nor check
-        if (number == SyscallNumbers.GETPID || number == SyscallNumbers.GETTID)
-        {
-            // one thread per process so far: the main thread's id is the pid
-            reply(ctx, key, cPid, ResumeAction.RETURN);
-            return;
-        }
-        if (number == SyscallNumbers.SCHED_YIELD)
-        {
-            reply(ctx, key, 0, ResumeAction.YIELD);
-            return;
-        }
+        // getpid, gettid and sched_yield never get here (answered from the trap at once)
         final int slot = Pids.slot(cPid, cpuCount);
         if (number == SyscallNumbers.WRITE)
         {
