@@ -10,8 +10,9 @@ import org.tessera.arch.spi.PhysicalMemory;
  * <p>An implementation is owned by one CPU: {@link #translate} is called only from the thread
  * running that CPU's engine, and changes to the mapping (TLB flushes, new roots) are made
  * between {@link RiscvCpu#run(long)} calls on that thread. The engine relies on this: it
- * caches successful translations (and instructions decoded from the frames they reach) for
- * the length of one run, and starts every run with none.
+ * caches successful translations for the length of one run and starts every run with none;
+ * instructions decoded from the frames they reach are kept across runs only when its owner
+ * promises to drop them with every TLB flush ({@link RiscvCpu#keepDecodedAcrossRuns}).
  */
 public interface GuestMemory
 {
