@@ -89,6 +89,8 @@ public final class RiscvCpu
     private static final TrapSignal TRAP = new TrapSignal();
     /** What {@link #step} returns for an ecall: odd, so never the address of an instruction. */
     private static final long ECALL_EXIT = 1L;
+    /** {@link #slowStep}: the run goes on (never a trap cause: no cause has all 32 bits set). */
+    private static final int GO_ON = -1;
     private static final long NO_PAGE = -1L;
     private static final int SLOTS = 64;
     private static final int SLOT_SHIFT = 11;
@@ -365,19 +367,12 @@ public final class RiscvCpu
                     }
                     // EXIT_SLOW: this one instruction goes the whole way, fetched and decoded
                     // afresh, exactly as without the decode cache.
-                    final long next = step(pc, done);
-                    if (next == ECALL_EXIT)
+                    final int stepped = slowStep(pc, done);
+                    pc = exitPc;
+                    done = exitDone;
+                    if (stepped != GO_ON)
                     {
-                        result = cause;
-                        cycle++;
-                        break;
-                    }
-                    final long fallThrough = pc + 4;
-                    pc = next;
-                    done++;
-                    if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
-                    {
-                        result = interrupted();
+                        result = stepped;
                         break;
                     }
                 }
@@ -876,19 +871,12 @@ public final class RiscvCpu
                         result = RiscvTrap.TIMER_INTERRUPT;
                         break;
                     }
-                    final long next = step(pc, done);
-                    if (next == ECALL_EXIT)
+                    final int stepped = slowStep(pc, done);
+                    pc = exitPc;
+                    done = exitDone;
+                    if (stepped != GO_ON)
                     {
-                        result = cause;
-                        cycle++;
-                        break;
-                    }
-                    final long fallThrough = pc + 4;
-                    pc = next;
-                    done++;
-                    if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
-                    {
-                        result = interrupted();
+                        result = stepped;
                         break;
                     }
                 }
@@ -903,6 +891,34 @@ public final class RiscvCpu
         instret += done;
         cycle += done;
         return result;
+    }
+
+    /**
+     * Run the instruction at {@code pc} the whole way ({@link #step}), as both loops do for
+     * anything beyond the decoded common case. {@link #exitPc} and {@link #exitDone} say where
+     * the run stands afterwards (unchanged for an ecall, which does not retire).
+     *
+     * @return {@link #GO_ON}, or the run's result: an ecall's cause, or a pending interrupt
+     *         seen after a jump. Other traps unwind as {@link TrapSignal}.
+     */
+    private int slowStep(final long pc, final long done)
+    {
+        exitPc = pc;
+        exitDone = done;
+        final long next = step(pc, done);
+        if (next == ECALL_EXIT)
+        {
+            cycle++;
+            return cause;
+        }
+        final long fallThrough = pc + 4;
+        exitPc = next;
+        exitDone = done + 1;
+        if (next != fallThrough && next != fallThrough - 2 && (int)PENDING.getOpaque(this) != 0)
+        {
+            return interrupted();
+        }
+        return GO_ON;
     }
 
     private static long divide(final long a, final long b)

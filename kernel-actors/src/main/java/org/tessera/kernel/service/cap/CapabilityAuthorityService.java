@@ -542,13 +542,24 @@ public final class CapabilityAuthorityService implements Actor
         d.wrap(m.buffer(), m.bodyOffset(), m.blockLength(), m.version());
         final int spaceId = d.space();
         final CapabilitySpace space = openSpace(spaceId);
-        final int slot = space == null ? spaceError(spaceId) : space.lookup(d.token());
+        revokeInSession(m, ctx, spaceId, space == null ? spaceError(spaceId) : space.lookup(d.token()),
+            RevocationSession.KIND_REVOKE, K_REVOKE_COMPLETE);
+    }
+
+    /**
+     * Revoke {@code slot} of {@code spaceId} and every copy made from it, answered with
+     * {@code replyKind} once every CPU acknowledged; a negative {@code slot} (the token's
+     * lookup failed: already gone) is answered at once.
+     */
+    private void revokeInSession(final Message m, final ActorContext ctx, final int spaceId, final int slot,
+        final int sessionKind, final int replyKind)
+    {
         if (slot < 0)
         {
-            reply(ctx, K_REVOKE_COMPLETE, m.source(), m.correlationId(), slot, 0, 0, 0, 0, 0);
+            reply(ctx, replyKind, m.source(), m.correlationId(), slot, 0, 0, 0, 0, 0);
             return;
         }
-        final RevocationSession r = startRevocation(m, ctx, RevocationSession.KIND_REVOKE, K_REVOKE_COMPLETE);
+        final RevocationSession r = startRevocation(m, ctx, sessionKind, replyKind);
         if (r == null)
         {
             return;
@@ -598,21 +609,9 @@ public final class CapabilityAuthorityService implements Actor
         final long token = d.token();
         final int spaceId = CapabilityToken.spaceId(token);
         final CapabilitySpace space = openSpace(spaceId);
-        final int slot = space == null ? spaceError(spaceId) : space.lookup(token);
-        if (slot < 0)
-        {
-            // Already gone (deleted by its holder, or its space destroyed): nothing to revoke.
-            reply(ctx, K_REMOTE_DONE, m.source(), m.correlationId(), slot, 0, 0, 0, 0, 0);
-            return;
-        }
-        final RevocationSession r = startRevocation(m, ctx, RevocationSession.KIND_REMOTE, K_REMOTE_DONE);
-        if (r == null)
-        {
-            return;
-        }
-        r.count = table.revoke(spaceId, slot, log);
-        pumpRevocation(r, ctx);
-        current = null;
+        // a copy already gone (deleted by its holder, or its space destroyed) needs no revoking
+        revokeInSession(m, ctx, spaceId, space == null ? spaceError(spaceId) : space.lookup(token),
+            RevocationSession.KIND_REMOTE, K_REMOTE_DONE);
     }
 
     // ---- space requests ----

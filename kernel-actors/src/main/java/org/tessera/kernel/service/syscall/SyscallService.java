@@ -61,6 +61,8 @@ public final class SyscallService implements Actor
     /** Words of a waiting or parked call: key, pid, root, number, a0-a5 (see {@link #storeCall}). */
     private static final int CALL_WORDS = 10;
 
+    /** {@link #processHandle}: the call names a child (its handle lives in the parent's child records). */
+    private static final int CHILD_HANDLE = HandleTable.HANDLES;
     private static final int PARK_SEND_VALIDATE = 1;
     private static final int PARK_WAIT_VALIDATE = 2;
     private static final int PARK_SEND_REQUEST = 3;
@@ -414,41 +416,50 @@ public final class SyscallService implements Actor
         return false;
     }
 
+    /**
+     * The handle a cap call's {@code which} (a0) and {@code arg} (a1) name among the caller's
+     * own: a {@link HandleTable} index, {@link #CHILD_HANDLE}, or a negative errno
+     * ({@code -EBADF} for a descriptor outside 0-2, {@code -EINVAL} for an unknown kind).
+     */
+    private int processHandle()
+    {
+        if (cA0 == SyscallNumbers.CAP_FD)
+        {
+            return cA1 >= 0 && cA1 <= 2 ? HandleTable.FD_0 + (int)cA1 : -Errno.EBADF;
+        }
+        if (cA0 == SyscallNumbers.CAP_SELF)
+        {
+            return HandleTable.SELF;
+        }
+        if (cA0 == SyscallNumbers.CAP_ASPACE)
+        {
+            return HandleTable.ASPACE;
+        }
+        return cA0 == SyscallNumbers.CAP_CHILD ? CHILD_HANDLE : -Errno.EINVAL;
+    }
+
+    private boolean isChildPid(final long pid)
+    {
+        return pid > 0 && pid < Pids.PID_LIMIT;
+    }
+
     private long capGet(final int slot)
     {
         if (!handles.isOpen(slot, cPid))
         {
             return -Errno.EBADF;
         }
-        final long token;
-        if (cA0 == SyscallNumbers.CAP_FD)
+        final int handle = processHandle();
+        if (handle == CHILD_HANDLE)
         {
-            if (cA1 < 0 || cA1 > 2)
-            {
-                return -Errno.EBADF;
-            }
-            token = handles.token(slot, (int)cA1);
+            final long token = isChildPid(cA1) ? handles.childToken(cPid, (int)cA1) : HandleTable.NONE;
+            return token == HandleTable.NONE ? -Errno.ESRCH : token;
         }
-        else if (cA0 == SyscallNumbers.CAP_SELF)
+        if (handle < 0)
         {
-            token = handles.token(slot, HandleTable.SELF);
+            return handle;
         }
-        else if (cA0 == SyscallNumbers.CAP_ASPACE)
-        {
-            token = handles.token(slot, HandleTable.ASPACE);
-        }
-        else if (cA0 == SyscallNumbers.CAP_CHILD)
-        {
-            token = cA1 > 0 && cA1 < Pids.PID_LIMIT ? handles.childToken(cPid, (int)cA1) : HandleTable.NONE;
-            if (token == HandleTable.NONE)
-            {
-                return -Errno.ESRCH;
-            }
-        }
-        else
-        {
-            return -Errno.EINVAL;
-        }
+        final long token = handles.token(slot, handle);
         // a token is never in [-4095, -1]: its top 16 bits hold a space id below 65535
         return token == HandleTable.NONE ? -Errno.EBADF : token;
     }
@@ -459,34 +470,16 @@ public final class SyscallService implements Actor
         {
             return -Errno.EBADF;
         }
-        final long token = cA2;
-        if (cA0 == SyscallNumbers.CAP_FD)
+        final int handle = processHandle();
+        if (handle == CHILD_HANDLE)
         {
-            if (cA1 < 0 || cA1 > 2)
-            {
-                return -Errno.EBADF;
-            }
-            handles.bind(slot, (int)cA1, token);
+            return isChildPid(cA1) && handles.bindChild(cPid, (int)cA1, cA2) ? 0 : -Errno.ESRCH;
         }
-        else if (cA0 == SyscallNumbers.CAP_SELF)
+        if (handle < 0)
         {
-            handles.bind(slot, HandleTable.SELF, token);
+            return handle;
         }
-        else if (cA0 == SyscallNumbers.CAP_ASPACE)
-        {
-            handles.bind(slot, HandleTable.ASPACE, token);
-        }
-        else if (cA0 == SyscallNumbers.CAP_CHILD)
-        {
-            if (cA1 <= 0 || cA1 >= Pids.PID_LIMIT || !handles.bindChild(cPid, (int)cA1, token))
-            {
-                return -Errno.ESRCH;
-            }
-        }
-        else
-        {
-            return -Errno.EINVAL;
-        }
+        handles.bind(slot, handle, cA2);
         return 0;
     }
 
