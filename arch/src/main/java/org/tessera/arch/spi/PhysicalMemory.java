@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.tessera.arch.host.HostPages;
 import org.tessera.subset.Boot;
 
 /**
@@ -36,7 +37,9 @@ public final class PhysicalMemory
     private final long size;
 
     /**
-     * Allocate {@code size} bytes of zeroed physical memory.
+     * Allocate {@code size} bytes of zeroed physical memory. On a Linux host the pages come
+     * lazily from the host kernel, already zeroed ({@link HostPages}), so a machine costs only
+     * the memory its guests and services touch.
      *
      * @param size bytes, a multiple of 4096.
      */
@@ -47,7 +50,7 @@ public final class PhysicalMemory
             throw new IllegalArgumentException("physical memory size must be a positive multiple of 4096");
         }
         this.arena = Arena.ofShared();
-        this.segment = arena.allocate(size, 4096);
+        this.segment = HostPages.allocate(arena, size);
         this.size = size;
     }
 
