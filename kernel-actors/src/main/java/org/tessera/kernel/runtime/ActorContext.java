@@ -87,4 +87,13 @@ public interface ActorContext
 
     /** Record a state change of a multi-step operation in the trace. */
     void traceState(int state, int reason);
+
+    /**
+     * User execution only: handle the CPU's queued same-CPU messages now, in place, without
+     * ending the slice (see {@link CpuAgent#handleLocalNow}).
+     *
+     * @param retiredInSlice user instructions retired so far in the slice.
+     * @return messages handled; 0 when in-place handling is not possible here.
+     */
+    int handleLocalNow(long retiredInSlice);
 }

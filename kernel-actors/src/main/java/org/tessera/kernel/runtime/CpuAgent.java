@@ -65,6 +65,11 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     private UserExecution user;
     private long userAddress = ActorAddress.NONE;
     private long lastSliceInstructions;
+    // user execution: CPU instruction count when the slice began, messages handled in place
+    private long sliceStart;
+    private int handledInSlice;
+    // the local queue is being read (its read is not reentrant)
+    private boolean readingLocal;
     private int claimOrdinal;
     private boolean localViaTransport;
     private int inboxLimit = DEFAULT_DRAIN_LIMIT;
@@ -89,6 +94,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     private long malformed;
     private long timersFired;
     private long cycles;
+    private long handledInPlace;
 
     /**
      * @param cpu            this CPU's index.
@@ -193,11 +199,15 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             fireTimer();
             work++;
         }
+        readingLocal = true;
         work += local.read(this, localLimit);
+        readingLocal = false;
         work += inbox.drain(this, inboxLimit);
         lastSliceInstructions = 0;
         if (user != null && user.runnable())
         {
+            sliceStart = instructions;
+            handledInSlice = 0;
             currentActor = userAddress;
             final long retired = user.run(this);
             currentActor = ActorAddress.NONE;
@@ -205,11 +215,44 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             {
                 throw new IllegalStateException("user execution returned with an uncommitted claim");
             }
-            instructions += retired;
+            instructions = sliceStart + retired;
             lastSliceInstructions = retired;
-            work++;
+            work += 1 + handledInSlice;
         }
         return work;
+    }
+
+    /**
+     * Handle this CPU's queued same-CPU messages now, in place, in queue order, as the start of
+     * the next loop cycle would (up to the same limit), without ending the user slice: the
+     * user-execution hook calls it after a trap it sent to an actor of this CPU, so that the
+     * reply can resume the thread within the same slice. The messages are checked, digested
+     * and traced like any other (the trace records them at the instruction count the slice
+     * has reached); the clock, timers and inbox wait for the next cycle.
+     *
+     * <p>Only the user-execution hook may call it, between engine runs, with no claim open.
+     * It handles nothing (and returns 0) while the local queue is being read or in replay,
+     * where same-CPU messages go through the transport.
+     *
+     * @param retiredInSlice user instructions retired so far in the current slice.
+     * @return messages handled.
+     */
+    public int handleLocalNow(final long retiredInSlice)
+    {
+        if (readingLocal || localViaTransport || currentActor != userAddress || claimIndex != NO_CLAIM)
+        {
+            return 0;
+        }
+        final int ordinal = claimOrdinal;
+        instructions = sliceStart + retiredInSlice;
+        readingLocal = true;
+        final int handledNow = local.read(this, localLimit);
+        readingLocal = false;
+        currentActor = userAddress;
+        claimOrdinal = ordinal;
+        handledInSlice += handledNow;
+        handledInPlace += handledNow;
+        return handledNow;
     }
 
     /**
@@ -700,6 +743,12 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     public long cycles()
     {
         return cycles;
+    }
+
+    /** @return messages handled in place within a user slice ({@link #handleLocalNow}). */
+    public long handledInPlace()
+    {
+        return handledInPlace;
     }
 
     public Inbox inbox()

@@ -120,6 +120,104 @@ class CpuAgentTest
         assertEquals(a.correlations.subList(1, 4), b.correlations, "replies carry the request's correlation id");
     }
 
+    /** User execution that pings an actor of its CPU, then asks for in-place handling. */
+    static final class PingingUser implements UserExecution
+    {
+        final PingRequestEncoder request = new PingRequestEncoder();
+        final List<String> log;
+        long peer;
+        int rounds;
+        long sourceAfter;
+        int handledNow;
+
+        PingingUser(final List<String> log)
+        {
+            this.log = log;
+        }
+
+        public boolean runnable()
+        {
+            return rounds > 0;
+        }
+
+        public long run(final ActorContext ctx)
+        {
+            rounds--;
+            ctx.claim(peer, 5, request, 0);
+            request.sequence(rounds).value(7);
+            ctx.commit();
+            log.add("sent");
+            handledNow = ctx.handleLocalNow(40);
+            log.add("back");
+            sourceAfter = ctx.self();
+            return 100;
+        }
+    }
+
+    @Test
+    void shouldHandleSameCpuMessagesInPlaceWithinAUserSlice()
+    {
+        final List<String> log = new ArrayList<>();
+        final List<Long> instructionsSeen = new ArrayList<>();
+        final TraceSink sink = new TraceSink()
+        {
+            public void onHandled(final int cpu, final long sequence, final int msgTypeId,
+                final org.agrona.DirectBuffer buffer, final int offset, final int length, final long time,
+                final long instructions)
+            {
+                instructionsSeen.add(instructions);
+            }
+
+            public void onState(final int cpu, final long sequence, final long actor, final int state,
+                final int reason, final long time)
+            {
+            }
+
+            public void onRefused(final int cpu, final long sequence, final int ordinal, final long destination)
+            {
+            }
+        };
+        final Inbox inbox = new Inbox(4096);
+        final CpuAgent cpu = new CpuAgent(0, 1, inbox, 4096, new InboxTransport(new Inbox[] {inbox}), clock, sink,
+            1, 16);
+        final TestActor pinged = new TestActor();
+        final Actor b = (m, ctx) ->
+        {
+            log.add("handled");
+            pinged.onMessage(m, ctx);
+        };
+        final PingingUser user = new PingingUser(log);
+        user.peer = cpu.register(SVC, 1, b);
+        final TestActor owner = new TestActor();
+        final long ownerAddress = cpu.register(SVC, 0, owner);
+        cpu.attachUserExecution(ownerAddress, user);
+        user.rounds = 2;
+        cpu.doWork();
+        // the ping and the reply to the user's owner, both within the slice
+        assertEquals(List.of("sent", "handled", "back"), log);
+        assertEquals(2, user.handledNow);
+        assertEquals(List.of("reply"), owner.received);
+        assertEquals(ownerAddress, user.sourceAfter, "the slice goes on as the owner after handling in place");
+        assertEquals(List.of(40L, 40L), instructionsSeen, "traced at the instruction count the slice reached");
+        assertEquals(100, cpu.instructions());
+        assertEquals(2, cpu.handledInPlace());
+        cpu.doWork();
+        assertEquals(List.of(40L, 40L, 140L, 140L), instructionsSeen);
+        assertEquals(200, cpu.instructions());
+
+        // replay sends same-CPU messages through the transport: nothing is handled in place
+        final CpuAgent replaying = new CpuAgent(0, 1, new Inbox(4096), 4096,
+            new InboxTransport(new Inbox[] {new Inbox(4096)}), clock, null, 1, 16);
+        final PingingUser second = new PingingUser(new ArrayList<>());
+        second.peer = replaying.register(SVC, 1, new TestActor());
+        replaying.attachUserExecution(replaying.register(SVC, 0, new TestActor()), second);
+        replaying.routeLocalThroughTransport();
+        second.rounds = 1;
+        replaying.doWork();
+        assertEquals(0, second.handledNow);
+        assertEquals(0, replaying.handledInPlace());
+    }
+
     @Test
     void shouldDeliverCrossCpuMessagesThroughTheInbox()
     {

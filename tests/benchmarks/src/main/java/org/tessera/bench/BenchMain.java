@@ -82,7 +82,9 @@ public final class BenchMain
         final ChainedOptionsBuilder options = new OptionsBuilder()
             .include(group.include())
             .addProfiler(GCProfiler.class)
-            .jvmArgsAppend("--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED")
+            .jvmArgsAppend("--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+                // as the launcher runs the kernel: SBE's field-order checks are for the tests
+                "-Dsbe.enable.precedence.checks=false")
             .shouldFailOnError(true);
         if (quick)
         {

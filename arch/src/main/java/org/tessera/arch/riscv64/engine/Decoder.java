@@ -121,6 +121,8 @@ final class Decoder
      * the product is negated, bit 17 when the addend is.
      */
     static final int FMADD_D = 82;
+    /** ecall: leaves the block loop as a system call, without the full decoder. */
+    static final int ECALL = 83;
 
     /** Bit set in an entry for a 2-byte (compressed) instruction. */
     static final long COMPRESSED = 1L << 23;
@@ -353,6 +355,8 @@ final class Decoder
                     ((insn & 0x7F) == 0x47 || (insn & 0x7F) == 0x4F ? 1 << 17 : 0));
             case 0x53:
                 return decodeFp(insn, rd, rs1, rs2, f3, f7);
+            case 0x73:
+                return insn == 0x00000073 ? entry(ECALL, 0, 0, 0, 0) : generic(insn);
             default:
                 return generic(insn);
         }
@@ -392,7 +396,7 @@ final class Decoder
     {
         return switch (operation)
         {
-            case GENERIC, ILLEGAL_COMPRESSED, CROSS_PAGE, JAL, J, JALR, JR -> true;
+            case GENERIC, ECALL, ILLEGAL_COMPRESSED, CROSS_PAGE, JAL, J, JALR, JR -> true;
             default -> false;
         };
     }

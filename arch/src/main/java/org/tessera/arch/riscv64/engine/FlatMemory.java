@@ -26,6 +26,7 @@ public final class FlatMemory implements GuestMemory
     private final long base;
     private final long limit;
     private final byte[] permissions;
+    private long version;
 
     /**
      * @param memory backing physical memory.
@@ -52,6 +53,7 @@ public final class FlatMemory implements GuestMemory
      */
     public FlatMemory protect(final long address, final long length, final int permissions)
     {
+        version++;
         if (address < base || length < 0 || address + length > limit)
         {
             throw new IllegalArgumentException("range outside the window");
@@ -73,6 +75,13 @@ public final class FlatMemory implements GuestMemory
             return 0;
         }
         return permissions[(int)((address - base) >>> PAGE_SHIFT)];
+    }
+
+    @Override
+    public long mappingVersion()
+    {
+        // one fixed window onto physical memory: only protect changes what translate gives
+        return version;
     }
 
     @Override

@@ -10,9 +10,10 @@ import org.tessera.arch.spi.PhysicalMemory;
  * <p>An implementation is owned by one CPU: {@link #translate} is called only from the thread
  * running that CPU's engine, and changes to the mapping (TLB flushes, new roots) are made
  * between {@link RiscvCpu#run(long)} calls on that thread. The engine relies on this: it
- * caches successful translations for the length of one run and starts every run with none;
- * instructions decoded from the frames they reach are kept across runs only when its owner
- * promises to drop them with every TLB flush ({@link RiscvCpu#keepDecodedAcrossRuns}).
+ * caches successful translations and keeps them from one run to the next only while
+ * {@link #mappingVersion()} stays the same; instructions decoded from the frames they reach
+ * are kept across runs only when its owner promises to drop them with every TLB flush
+ * ({@link RiscvCpu#keepDecodedAcrossRuns}).
  */
 public interface GuestMemory
 {
@@ -41,4 +42,11 @@ public interface GuestMemory
      * @return the physical address (non-negative), {@link #PAGE_FAULT} or {@link #ACCESS_FAULT}.
      */
     long translate(long virtualAddress, int access);
+
+    /**
+     * A number that changes whenever a translation this memory gave before may no longer be
+     * what {@link #translate} would give now: a new root or address space, any TLB flush.
+     * Memory whose mappings never change returns a constant.
+     */
+    long mappingVersion();
 }

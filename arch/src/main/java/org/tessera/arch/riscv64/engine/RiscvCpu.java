@@ -39,11 +39,13 @@ import org.tessera.arch.spi.PhysicalMemory;
  * through direct-mapped micro-TLBs in front of {@link GuestMemory#translate}. What keeps it
  * exact:
  * <ul>
- *   <li>every {@link #run(long)} starts with nothing cached for loads and stores and, unless
- *       {@link #keepDecodedAcrossRuns} is on, nothing decoded (in O(1): an epoch and keys
- *       change), since the kernel changes mappings, flushes TLBs and writes frames only between
- *       runs; a kernel keeping decoded code calls {@link #invalidateCode} whenever it drops
- *       translations of a space (Riscv64UserEngine does so on every TLB flush);</li>
+ *   <li>every {@link #run(long)} starts with nothing cached for loads and stores and nothing
+ *       decoded (in O(1): an epoch and keys change), since the kernel changes mappings,
+ *       flushes TLBs and writes frames only between runs, unless {@link #keepDecodedAcrossRuns}
+ *       is on: then decoded code stays, and cached translations stay while the memory's
+ *       {@link GuestMemory#mappingVersion} does; a kernel keeping decoded code calls
+ *       {@link #invalidateCode} whenever it drops translations of a space (Riscv64UserEngine
+ *       does so on every TLB flush);</li>
  *   <li>{@code fence.i} drops every decoded block, so stores of other harts become visible;</li>
  *   <li>a store, SC or AMO by this hart to a frame with decoded code drops that frame's blocks
  *       at once (decoding a frame flushes the store micro-TLB, so stores that hit it never
@@ -105,6 +107,7 @@ public final class RiscvCpu
     private static final int EXIT_INTERRUPT = 1;
     private static final int EXIT_LOOKUP = 2;
     private static final int EXIT_SLOW = 3;
+    private static final int EXIT_ECALL = 4;
     private static final long KEY_STEP = 1L << 52;
     // The range in which RiscvFpu's fast paths hold (no overflow or underflow possible).
     private static final double SAFE_LOW = 0x1p-960;
@@ -162,6 +165,8 @@ public final class RiscvCpu
     private final long[] storeFrame = new long[MICRO_TLB];
     private long loadKey = KEY_STEP;
     private long storeKey = KEY_STEP;
+    // the GuestMemory.mappingVersion the cached translations were taken under
+    private long mappingSeen = Long.MIN_VALUE;
 
     private long reservationAddress;
     private long reservationValue;
@@ -352,6 +357,15 @@ public final class RiscvCpu
                         result = interrupted();
                         break;
                     }
+                    if (exit == EXIT_ECALL)
+                    {
+                        // as the full decoder does for ecall (step): a trap, not a retirement
+                        cause = RiscvTrap.ECALL_FROM_U;
+                        tval = 0;
+                        cycle++;
+                        result = RiscvTrap.ECALL_FROM_U;
+                        break;
+                    }
                     if (exit == EXIT_LOOKUP)
                     {
                         if ((pc >>> 12) != fetchPage)
@@ -397,8 +411,8 @@ public final class RiscvCpu
      * It calls nothing and throws nothing, so the compiler can keep its state in registers.
      * The instruction at {@link #exitPc} has not run; {@link #exitDone} have retired.
      *
-     * @return {@link #EXIT_BUDGET}, {@link #EXIT_INTERRUPT}, {@link #EXIT_LOOKUP} or
-     * {@link #EXIT_SLOW}.
+     * @return {@link #EXIT_BUDGET}, {@link #EXIT_INTERRUPT}, {@link #EXIT_LOOKUP},
+     * {@link #EXIT_SLOW} or {@link #EXIT_ECALL}.
      */
     private int runBlocks(final long startPc, final long startDone, final long budget)
     {
@@ -803,6 +817,12 @@ public final class RiscvCpu
                         f[rd] = (a & Long.MAX_VALUE) | (sign & Long.MIN_VALUE);
                     }
                     case Decoder.FMV_D_X -> f[rd] = x[rs1];
+                    case Decoder.ECALL ->
+                    {
+                        // the system call trap: pc stays on the ecall, which does not retire
+                        exit = EXIT_ECALL;
+                        break blocks;
+                    }
                     default ->
                     {
                         // GENERIC, FP_OP, FP_FUSED, ILLEGAL_COMPRESSED, CROSS_PAGE
@@ -945,13 +965,23 @@ public final class RiscvCpu
 
     /**
      * Start a run: the kernel may have changed mappings or written memory (a program loaded
-     * into a reused frame) since the last one, so every cached translation and decoded
-     * instruction is dropped, each in O(1).
+     * into a reused frame) since the last one. Without {@link #keepDecodedAcrossRuns} every
+     * cached translation and decoded instruction is dropped, each in O(1). With it, decoded
+     * code stays (its owner drops it with every TLB flush) and cached translations stay too
+     * while the memory's {@link GuestMemory#mappingVersion} is the one they were taken under:
+     * a thread coming back from a system call in the same address space goes on without a
+     * single table walk.
      */
     private void newRun()
     {
         if (keepDecoded)
         {
+            final long version = memory.mappingVersion();
+            if (version == mappingSeen)
+            {
+                return;
+            }
+            mappingSeen = version;
             // the fetch page's translation is the only part of the code cache tied to mappings
             fetchPage = NO_PAGE;
             fetchFrame = NO_PAGE;

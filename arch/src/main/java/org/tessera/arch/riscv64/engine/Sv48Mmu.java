@@ -64,6 +64,8 @@ public final class Sv48Mmu implements GuestMemory
 
     private long rootAddress;
     private int asid;
+    // see mappingVersion: bumped by every root change and flush
+    private long version;
     private long hits;
     private long misses;
 
@@ -93,6 +95,10 @@ public final class Sv48Mmu implements GuestMemory
         if ((rootPpn & ~PPN_MASK) != 0 || (asid & ~0xFFFF) != 0)
         {
             throw new IllegalArgumentException("root PPN is 44 bits and ASID 16 bits");
+        }
+        if (rootPpn << 12 != rootAddress || asid != this.asid)
+        {
+            version++;
         }
         this.rootAddress = rootPpn << 12;
         this.asid = asid;
@@ -129,6 +135,7 @@ public final class Sv48Mmu implements GuestMemory
     /** Drop every cached translation. */
     public void flushAll()
     {
+        version++;
         for (int i = 0; i <= mask; i++)
         {
             keys[i] = 0;
@@ -138,6 +145,7 @@ public final class Sv48Mmu implements GuestMemory
     /** Drop every cached translation of one address space. */
     public void flushAsid(final int asid)
     {
+        version++;
         for (int i = 0; i <= mask; i++)
         {
             if (keys[i] != 0 && keyAsid(keys[i]) == asid)
@@ -150,6 +158,7 @@ public final class Sv48Mmu implements GuestMemory
     /** Drop the cached translations that the leaf mapping {@code va} in {@code asid} produced. */
     public void flushPage(final int asid, final long va)
     {
+        version++;
         final long vpn = (va >>> 12) & VPN_MASK;
         for (int i = 0; i <= mask; i++)
         {
@@ -168,6 +177,12 @@ public final class Sv48Mmu implements GuestMemory
     private static int keyAsid(final long key)
     {
         return (int)((key >>> 36) & 0xFFFF);
+    }
+
+    @Override
+    public long mappingVersion()
+    {
+        return version;
     }
 
     @Override

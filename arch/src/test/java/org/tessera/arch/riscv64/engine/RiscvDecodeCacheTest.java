@@ -428,6 +428,71 @@ class RiscvDecodeCacheTest
         }
     }
 
+    @Test
+    void shouldKeepTranslationsAcrossRunsOnlyWhileTheMappingIsUnchanged()
+    {
+        try (GuestProgram program = new GuestProgram(GuestProgram.read("hello.elf"), "hello"))
+        {
+            final Riscv64UserEngine engine = program.engine;
+            final long va = 0x40_0000L;
+            final long code = 0xF0_0000L;
+            final long dataA = 0xF2_0000L;
+            final long dataB = 0xF3_0000L;
+            final long root = 0xE0_0000L;
+            // a1 = va + 0x1000 ; a0 = [a1] ; sd a0 -> [a1 + 8] ; ecall
+            final byte[] text = new Asm().all(lui(11, 0x401), ld(10, 11, 0), sd(10, 11, 8), ECALL).bytes();
+            program.memory.write(code, text, 0, text.length);
+            mapOnePage(program, root, va, code);
+            final long leaf = root + 0x3000;
+            final long dataPte = leaf + (((va + 0x1000) >>> 12) & 511) * 8;
+            final long rw = Sv48Mmu.PTE_V | Sv48Mmu.PTE_U | Sv48Mmu.PTE_R | Sv48Mmu.PTE_W | Sv48Mmu.PTE_A |
+                Sv48Mmu.PTE_D;
+            program.memory.putLong(dataPte, ((dataA >>> 12) << 10) | rw);
+            program.memory.putLong(dataA, 0x1111);
+            program.memory.putLong(dataB, 0x2222);
+            engine.addressSpace(root, 11);
+            engine.resetContext(1, va, 0, 0);
+            assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
+            assertEquals(0x1111, engine.syscallArgument(1, 0));
+            final long lookups = engine.mmu().hits() + engine.mmu().misses();
+            for (int i = 0; i < 5; i++)
+            {
+                engine.resetContext(1, va, 0, 0);
+                assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
+                assertEquals(0x1111, engine.syscallArgument(1, 0));
+            }
+            assertEquals(lookups, engine.mmu().hits() + engine.mmu().misses(),
+                "the same address space again: fetch, load and store use the translations of the last run");
+            // the page now maps another frame: the kernel flushes, the next run sees it
+            program.memory.putLong(dataPte, ((dataB >>> 12) << 10) | rw);
+            engine.mmu().flushPage(11, va + 0x1000);
+            engine.resetContext(1, va, 0, 0);
+            assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
+            assertEquals(0x2222, engine.syscallArgument(1, 0), "a flush drops the cached load translation");
+            assertEquals(0x2222, program.memory.getLong(dataB + 8), "and the cached store translation");
+            assertEquals(0x1111, program.memory.getLong(dataA + 8));
+            // write taken away, flushed: the store faults
+            program.memory.putLong(dataPte, ((dataB >>> 12) << 10) | (rw & ~Sv48Mmu.PTE_W));
+            engine.flushAddressSpace(11);
+            engine.resetContext(1, va, 0, 0);
+            assertEquals(Riscv64UserEngine.FAULT, engine.run(1, 100));
+            assertEquals(RiscvTrap.STORE_PAGE_FAULT, engine.faultCause());
+            // back to a writable page, then a switch to another space (no flush): the engine
+            // must not use the last space's translations there
+            program.memory.putLong(dataPte, ((dataB >>> 12) << 10) | rw);
+            engine.flushAddressSpace(11);
+            engine.resetContext(1, va, 0, 0);
+            assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
+            final long root2 = 0xE8_0000L;
+            mapOnePage(program, root2, va, code);
+            program.memory.putLong(root2 + 0x3000 + (((va + 0x1000) >>> 12) & 511) * 8, ((dataA >>> 12) << 10) | rw);
+            engine.addressSpace(root2, 12);
+            engine.resetContext(1, va, 0, 0);
+            assertEquals(Riscv64UserEngine.SYSCALL, engine.run(1, 100));
+            assertEquals(0x1111, engine.syscallArgument(1, 0));
+        }
+    }
+
     /** Map one 4 KiB user R+X page through four fresh tables placed right after {@code root}. */
     private static void mapOnePage(final GuestProgram program, final long root, final long va, final long frame)
     {

@@ -45,6 +45,8 @@ public final class SchedulerService implements Actor, UserExecution
     private static final int NONE = -1;
     private static final int TLB_ENTRIES = 256;
     private static final int ACKS = 1024;
+    /** Traps per slice whose replies are handled in place before the loop cycle ends. */
+    private static final int IN_PLACE_ROUNDS = 32;
 
     private final int cpu;
     private final int cpuCount;
@@ -401,69 +403,84 @@ public final class SchedulerService implements Actor, UserExecution
 
     public long run(final ActorContext ctx)
     {
-        if (trappedCount > 0 && !resendTraps(ctx))
+        long slice = 0;
+        for (int round = 1; ; round++)
         {
-            return 0;
-        }
-        if (current == NONE)
-        {
-            if (queueCount == 0)
+            if (trappedCount > 0 && !resendTraps(ctx))
             {
-                return 0;
+                return slice;
             }
-            current = queue[queueHead];
-            queueHead = queueHead + 1 == capacity ? 0 : queueHead + 1;
-            queueCount--;
-            quantumLeft = tick;
-            switches++;
-        }
-        final int t = current;
-        if (roots[t] != loadedRoot || asids[t] != loadedAsid)
-        {
-            engine.addressSpace(roots[t], asids[t]);
-            loadedRoot = roots[t];
-            loadedAsid = asids[t];
-        }
-        final int outcome = engine.run(t, quantumLeft);
-        final long done = engine.lastRetired();
-        quantumLeft -= done;
-        retired[t] += done;
-        totalRetired += done;
-        if (outcome == UserEngine.BUDGET)
-        {
-            if (quantumLeft <= 0)
+            if (current == NONE)
             {
-                ticks++;
-                state[t] = RUNNABLE;
-                enqueue(t);
-                current = NONE;
+                if (queueCount == 0)
+                {
+                    return slice;
+                }
+                current = queue[queueHead];
+                queueHead = queueHead + 1 == capacity ? 0 : queueHead + 1;
+                queueCount--;
+                quantumLeft = tick;
+                switches++;
             }
-            return done;
+            final int t = current;
+            if (roots[t] != loadedRoot || asids[t] != loadedAsid)
+            {
+                engine.addressSpace(roots[t], asids[t]);
+                loadedRoot = roots[t];
+                loadedAsid = asids[t];
+            }
+            final int outcome = engine.run(t, quantumLeft);
+            final long done = engine.lastRetired();
+            quantumLeft -= done;
+            retired[t] += done;
+            totalRetired += done;
+            slice += done;
+            if (outcome == UserEngine.BUDGET)
+            {
+                if (quantumLeft <= 0)
+                {
+                    ticks++;
+                    state[t] = RUNNABLE;
+                    enqueue(t);
+                    current = NONE;
+                }
+                return slice;
+            }
+            if (outcome == UserEngine.INTERRUPT)
+            {
+                engine.takeInterrupts();
+                return slice;
+            }
+            current = NONE;
+            trapCause[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultCause();
+            trapValue[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultValue();
+            trapKind[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultKind();
+            trapAccess[t] = outcome == UserEngine.SYSCALL ? -1 : engine.faultAccess();
+            state[t] = outcome == UserEngine.SYSCALL ? TRAP_SYSCALL : TRAP_FAULT;
+            if (outcome == UserEngine.SYSCALL)
+            {
+                syscalls++;
+            }
+            else
+            {
+                faults++;
+            }
+            if (!sendTrap(ctx, t))
+            {
+                trapped[trappedCount++] = t;
+                return slice;
+            }
+            // The trap went to an actor of this CPU: have it (and what it sends on this CPU)
+            // handled now, in place, so that a call it answers at once resumes the thread in
+            // this same slice instead of in the next loop cycle. Every state this actor keeps
+            // is consistent here (the thread is parked, none is current), so the reply can be
+            // handled by onMessage while this run is on the stack. A bounded number of rounds
+            // per slice keeps the clock, timers and inbox going.
+            if (round >= IN_PLACE_ROUNDS || ctx.handleLocalNow(slice) == 0)
+            {
+                return slice;
+            }
         }
-        if (outcome == UserEngine.INTERRUPT)
-        {
-            engine.takeInterrupts();
-            return done;
-        }
-        current = NONE;
-        trapCause[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultCause();
-        trapValue[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultValue();
-        trapKind[t] = outcome == UserEngine.SYSCALL ? 0 : engine.faultKind();
-        trapAccess[t] = outcome == UserEngine.SYSCALL ? -1 : engine.faultAccess();
-        state[t] = outcome == UserEngine.SYSCALL ? TRAP_SYSCALL : TRAP_FAULT;
-        if (outcome == UserEngine.SYSCALL)
-        {
-            syscalls++;
-        }
-        else
-        {
-            faults++;
-        }
-        if (!sendTrap(ctx, t))
-        {
-            trapped[trappedCount++] = t;
-        }
-        return done;
     }
 
     private boolean resendTraps(final ActorContext ctx)

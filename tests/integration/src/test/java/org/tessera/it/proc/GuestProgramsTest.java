@@ -18,7 +18,7 @@ import org.tessera.kernel.userland.StreamConsole;
 class GuestProgramsTest
 {
     record Outcome(ProcessMachine.Result result, long switches, long syscalls, long created, String log,
-        long waited)
+        long waited, long cycles, long handledInPlace)
     {
     }
 
@@ -48,7 +48,7 @@ class GuestProgramsTest
                 created += m.processManager(c).created();
             }
             return new Outcome(r, m.scheduler(0).switches(), m.scheduler(0).syscalls(), created, log.toString(),
-                m.syscallService(0).waited());
+                m.syscallService(0).waited(), m.machine().cpus()[0].cycles(), m.machine().cpus()[0].handledInPlace());
         }
     }
 
@@ -60,6 +60,30 @@ class GuestProgramsTest
         assertTrue(o.result().completed(), o.result().failure());
         assertEquals(0, o.result().exitStatus(), o.log());
         assertEquals(1001, o.syscalls(), "1000 getpid and one exit_group");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldAnswerCallsOfTheSameCpuInPlaceWithinTheSlice(final boolean simulate)
+    {
+        // a getpid is answered by the syscall service of the thread's own CPU at once: the trap
+        // and its result are handled in place and the thread goes on in the same slice, up to
+        // 32 calls per loop cycle, instead of one call per cycle
+        final Outcome o = run(GuestPrograms.getpidLoop(10_000), "n", simulate);
+        assertTrue(o.result().completed(), o.result().failure());
+        assertEquals(0, o.result().exitStatus(), o.log());
+        assertEquals(10_001, o.syscalls());
+        // trap and result of nearly every call (the last of each 32 ends the slice, as does a
+        // used-up tick)
+        assertTrue(o.handledInPlace() >= 18_000, "handled in place " + o.handledInPlace());
+        if (simulate)
+        {
+            // host mode's loop also counts its idle cycles
+            assertTrue(o.cycles() < 10_000 / 8, "loop cycles " + o.cycles());
+            final Outcome again = run(GuestPrograms.getpidLoop(10_000), "n", true);
+            assertEquals(o.result().digest(), again.result().digest(), "same seed, same digest");
+            assertEquals(o.cycles(), again.cycles());
+        }
     }
 
     @ParameterizedTest
