@@ -173,6 +173,8 @@ public final class RiscvCpu
     private int reservationSize;
     // See fcsrChanged.
     private int fpFast;
+    // bit rm set when rounding-mode field rm is valid now (static 0-4; 7, dynamic, if frm is)
+    private int fpValid;
     private boolean decodeCache = true;
     // Where runBlocks stopped.
     private long exitPc;
@@ -434,6 +436,7 @@ public final class RiscvCpu
         final int slotBase = fetchSlotBase;
         final int generation = fetchGeneration;
         final int fpFast = this.fpFast;
+        final int fpValid = this.fpValid;
         long pc = startPc;
         long done = startDone;
         long block = 0;
@@ -721,23 +724,25 @@ public final class RiscvCpu
                     // FP: round-to-nearest-even with NX already set in fcsr, and a result that is
                     // neither NaN, infinite, tiny nor huge, is the host's result and changes no
                     // flag; anything else goes the whole way through RiscvFpu.
-                    case Decoder.FADD_D ->
+                    case Decoder.FADD_D, Decoder.FSUB_D ->
                     {
-                        final double r = Double.longBitsToDouble(f[rs1]) + Double.longBitsToDouble(f[rs2]);
+                        final double a = Double.longBitsToDouble(f[rs1]);
+                        final double b = ((int)e & 0xFF) == Decoder.FADD_D ? Double.longBitsToDouble(f[rs2]) :
+                            -Double.longBitsToDouble(f[rs2]);
+                        final double r = a + b;
                         if ((fpFast & imm) == 0 || !(Math.abs(r) < SAFE_HIGH))
                         {
-                            exit = EXIT_SLOW;
-                            break blocks;
-                        }
-                        f[rd] = Double.doubleToRawLongBits(r);
-                    }
-                    case Decoder.FSUB_D ->
-                    {
-                        final double r = Double.longBitsToDouble(f[rs1]) - Double.longBitsToDouble(f[rs2]);
-                        if ((fpFast & imm) == 0 || !(Math.abs(r) < SAFE_HIGH))
-                        {
-                            exit = EXIT_SLOW;
-                            break blocks;
+                            // Also without NX set or in another valid mode: a sum that is exact
+                            // (TwoSum's error term is zero), neither tiny nor huge, is the same
+                            // in every rounding mode and raises no flag at all.
+                            final double bv = r - a;
+                            final double magnitude = Math.abs(r);
+                            if ((fpValid & imm) == 0 || !(magnitude >= SAFE_LOW && magnitude < SAFE_HIGH) ||
+                                (a - (r - bv)) + (b - bv) != 0)
+                            {
+                                exit = EXIT_SLOW;
+                                break blocks;
+                            }
                         }
                         f[rd] = Double.doubleToRawLongBits(r);
                     }
@@ -1982,13 +1987,15 @@ public final class RiscvCpu
     }
 
     /**
-     * Recompute {@link #fpFast} from fcsr: bit rm is set when an operation with rounding-mode
-     * field rm rounds to nearest-even with NX already set, so a result that is neither tiny nor
-     * huge needs no flag work at all.
+     * Recompute {@link #fpFast} and {@link #fpValid} from fcsr: in fpFast, bit rm is set when an
+     * operation with rounding-mode field rm rounds to nearest-even with NX already set, so a
+     * result that is neither tiny nor huge needs no flag work at all; in fpValid, when the field
+     * names a valid mode (the dynamic one only while frm does).
      */
     private void fcsrChanged()
     {
         final int fcsr = context.fcsr;
+        fpValid = 0x1F | (((fcsr >>> 5) & 7) <= RiscvFpu.RMM ? 1 << 7 : 0);
         if ((fcsr & RiscvFpu.NX) == 0)
         {
             fpFast = 0;

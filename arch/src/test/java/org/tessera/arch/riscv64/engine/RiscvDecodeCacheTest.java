@@ -89,6 +89,50 @@ class RiscvDecodeCacheTest
             cached.cpu.cycle() + " cycles");
     }
 
+    @Test
+    void shouldAddAndSubtractExactlyAsUndecodedEngineInEveryModeAndFlagState()
+    {
+        // sums that are exact (small integers, halves, values far apart but representable),
+        // exact zeros (whose sign depends on the mode), tiny and huge ones, inexact ones, NaNs
+        // and infinities; every rounding-mode field and frm, NX clear or set
+        final double[] values = {1.0, -1.0, 2.0, 0.5, -0.75, 3.0, 1024.0, 0x1p52, -0x1p52, 0x1p-1000, 0x1p-1060,
+            Double.MIN_VALUE, 1e300, -1e300, 0x1.fffffffffffffp1023, 0.1, 1.0 / 3, 0.0, -0.0,
+            Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
+        final SplittableRandom random = new SplittableRandom(11);
+        int fastExact = 0;
+        for (int program = 0; program < 400; program++)
+        {
+            final Asm asm = new Asm();
+            for (int k = 0; k < 24; k++)
+            {
+                final int rm = random.nextInt(8);
+                asm.i32(fop(random.nextBoolean() ? 0x00 : 0x01, true, rm, 1 + random.nextInt(31), 1 + random.nextInt(31),
+                    1 + random.nextInt(31)));
+            }
+            asm.i32(ECALL);
+            final long[] f = new long[32];
+            for (int r = 1; r < 32; r++)
+            {
+                f[r] = Double.doubleToRawLongBits(values[random.nextInt(values.length)]);
+            }
+            final int fcsr = (random.nextInt(8) << 5) | (random.nextBoolean() ? 1 : 0);
+            fastExact += (fcsr & 1) == 0 ? 1 : 0;
+            for (final TestMachine m : new TestMachine[] {cached, reference})
+            {
+                m.memory.fill(TestMachine.CODE, 0x2000, (byte)0);
+                m.flat.protect(TestMachine.CODE, 0x1000, FlatMemory.RWX);
+                m.load(asm);
+                System.arraycopy(f, 0, m.ctx.f, 0, 32);
+                m.ctx.fcsr = fcsr;
+            }
+            reference.cpu.decodeCache(false);
+            final String at = "program " + program + " fcsr " + Integer.toHexString(fcsr);
+            assertEquals(reference.cpu.run(1000), cached.cpu.run(1000), at);
+            assertState(at);
+        }
+        assertTrue(fastExact > 100);
+    }
+
     private void runBoth(final SplittableRandom random, final String where)
     {
         for (int run = 0; run < 80; run++)
