@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.function.LongSupplier;
 
+import org.agrona.UnsafeApi;
 import org.tessera.arch.spi.PhysicalMemory;
 
 /**
@@ -116,6 +117,8 @@ public final class RiscvCpu
     private final GuestMemory memory;
     private final PhysicalMemory physical;
     private final MemorySegment segment;
+    // host address of physical memory, for the block loop's plain loads and stores
+    private final long memoryBase;
     private final RiscvFpu fpu = new RiscvFpu();
 
     private RiscvContext context;
@@ -188,6 +191,7 @@ public final class RiscvCpu
         this.memory = memory;
         this.physical = memory.physical();
         this.segment = physical.segment();
+        this.memoryBase = segment.address();
         for (int i = 0; i < SLOTS; i++)
         {
             slotFrame[i] = NO_PAGE;
@@ -424,7 +428,9 @@ public final class RiscvCpu
         final long[] blocks = this.blocks;
         final long[] chainPc = this.chainPc;
         final long[] chainBlock = this.chainBlock;
-        final MemorySegment segment = this.segment;
+        // physical memory's host address: every pa below comes from a translation, which gives
+        // only frames inside physical memory, and an access never leaves its page
+        final long memoryBase = this.memoryBase;
         final long[] loadTag = this.loadTag;
         final long[] loadFrame = this.loadFrame;
         final long[] storeTag = this.storeTag;
@@ -544,7 +550,7 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = loadFrame[i] + (va & 0xFFF);
-                        final byte value = segment.get(ValueLayout.JAVA_BYTE, pa);
+                        final byte value = UnsafeApi.getByte(null, memoryBase + pa);
                         x[rd] = ((int)e & 0xFF) == Decoder.LB ? value : value & 0xFFL;
                     }
                     case Decoder.LH, Decoder.LHU ->
@@ -557,7 +563,7 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = loadFrame[i] + (va & 0xFFF);
-                        final short value = segment.get(SHORT, pa);
+                        final short value = UnsafeApi.getShortUnaligned(null, memoryBase + pa, false);
                         x[rd] = ((int)e & 0xFF) == Decoder.LH ? value : value & 0xFFFFL;
                     }
                     case Decoder.LW, Decoder.LWU ->
@@ -570,7 +576,7 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = loadFrame[i] + (va & 0xFFF);
-                        final int value = segment.get(INT, pa);
+                        final int value = UnsafeApi.getIntUnaligned(null, memoryBase + pa, false);
                         x[rd] = ((int)e & 0xFF) == Decoder.LW ? value : value & 0xFFFF_FFFFL;
                     }
                     case Decoder.LD ->
@@ -583,7 +589,7 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = loadFrame[i] + (va & 0xFFF);
-                        x[rd] = segment.get(LONG, pa);
+                        x[rd] = UnsafeApi.getLongUnaligned(null, memoryBase + pa, false);
                     }
                     case Decoder.FLW ->
                     {
@@ -595,7 +601,8 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = loadFrame[i] + (va & 0xFFF);
-                        f[rd] = 0xFFFF_FFFF_0000_0000L | (segment.get(INT, pa) & 0xFFFF_FFFFL);
+                        f[rd] = 0xFFFF_FFFF_0000_0000L |
+                            (UnsafeApi.getIntUnaligned(null, memoryBase + pa, false) & 0xFFFF_FFFFL);
                     }
                     case Decoder.FLD ->
                     {
@@ -607,7 +614,7 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = loadFrame[i] + (va & 0xFFF);
-                        f[rd] = segment.get(LONG, pa);
+                        f[rd] = UnsafeApi.getLongUnaligned(null, memoryBase + pa, false);
                     }
                     // A store that hits the micro-TLB cannot touch decoded code: every frame that
                     // gets decoded flushes the store micro-TLB, and a miss checks the frame.
@@ -621,7 +628,7 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = storeFrame[i] + (va & 0xFFF);
-                        segment.set(ValueLayout.JAVA_BYTE, pa, (byte)x[rs2]);
+                        UnsafeApi.putByte(null, memoryBase + pa, (byte)x[rs2]);
                     }
                     case Decoder.SH ->
                     {
@@ -633,7 +640,7 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = storeFrame[i] + (va & 0xFFF);
-                        segment.set(SHORT, pa, (short)x[rs2]);
+                        UnsafeApi.putShortUnaligned(null, memoryBase + pa, (short)x[rs2], false);
                     }
                     case Decoder.SW, Decoder.FSW ->
                     {
@@ -645,7 +652,8 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = storeFrame[i] + (va & 0xFFF);
-                        segment.set(INT, pa, (int)(((int)e & 0xFF) == Decoder.SW ? x[rs2] : f[rs2]));
+                        UnsafeApi.putIntUnaligned(null, memoryBase + pa,
+                            (int)(((int)e & 0xFF) == Decoder.SW ? x[rs2] : f[rs2]), false);
                     }
                     case Decoder.SD, Decoder.FSD ->
                     {
@@ -657,7 +665,8 @@ public final class RiscvCpu
                             break blocks;
                         }
                         final long pa = storeFrame[i] + (va & 0xFFF);
-                        segment.set(LONG, pa, ((int)e & 0xFF) == Decoder.SD ? x[rs2] : f[rs2]);
+                        UnsafeApi.putLongUnaligned(null, memoryBase + pa,
+                            ((int)e & 0xFF) == Decoder.SD ? x[rs2] : f[rs2], false);
                     }
                     // A conditional branch does not end a block: taken, it leaves it (a side exit).
                     case Decoder.BEQ ->
