@@ -51,6 +51,7 @@ public final class HandleTable
     private final int[] space;
     private final long[] tokens;
     private final int[] childParent;
+    private int childTop;
     private final int[] childPid;
     private final long[] childToken;
 
@@ -124,7 +125,7 @@ public final class HandleTable
         {
             return;
         }
-        for (int i = 0; i < childParent.length; i++)
+        for (int i = 0; i < childTop; i++)
         {
             if (childParent[i] == owner)
             {
@@ -132,6 +133,17 @@ public final class HandleTable
                 childPid[i] = 0;
                 childToken[i] = NONE;
             }
+        }
+        shrinkChildren();
+    }
+
+    // every record at or above childTop is free: scans stop there, so a CPU with few children
+    // alive scans few records whatever the table's size
+    private void shrinkChildren()
+    {
+        while (childTop > 0 && childParent[childTop - 1] == 0)
+        {
+            childTop--;
         }
     }
 
@@ -173,6 +185,7 @@ public final class HandleTable
                 childParent[i] = parent;
                 childPid[i] = child;
                 childToken[i] = token;
+                childTop = Math.max(childTop, i + 1);
                 return true;
             }
         }
@@ -218,6 +231,7 @@ public final class HandleTable
         childParent[i] = 0;
         childPid[i] = 0;
         childToken[i] = NONE;
+        shrinkChildren();
         return token;
     }
 
@@ -227,7 +241,7 @@ public final class HandleTable
         {
             return -1;
         }
-        for (int i = 0; i < childParent.length; i++)
+        for (int i = 0; i < childTop; i++)
         {
             if (childParent[i] == parent && childPid[i] == child)
             {
@@ -241,7 +255,7 @@ public final class HandleTable
     public int children()
     {
         int n = 0;
-        for (int i = 0; i < childParent.length; i++)
+        for (int i = 0; i < childTop; i++)
         {
             n += childParent[i] != 0 ? 1 : 0;
         }

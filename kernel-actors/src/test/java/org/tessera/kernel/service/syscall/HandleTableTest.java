@@ -62,6 +62,41 @@ class HandleTableTest
     }
 
     @Test
+    void shouldFindChildRecordsAboveFreedOnesAndReuseTheHoles()
+    {
+        final HandleTable t = new HandleTable(0, 8, 6, 256, 1, 0);
+        t.open(1, 7, 11, 12, 13, 14);
+        t.open(2, 9, 11, 12, 13, 14);
+        for (int c = 0; c < 6; c++)
+        {
+            assertTrue(t.addChild(c % 2 == 0 ? 7 : 9, 100 + c, 200 + c));
+        }
+        assertFalse(t.addChild(7, 999, 1), "table full");
+        // free records low in the table: those above stay found
+        assertEquals(200, t.removeChild(7, 100));
+        assertEquals(201, t.removeChild(9, 101));
+        assertEquals(205, t.childToken(9, 105));
+        assertEquals(204, t.childToken(7, 104));
+        assertEquals(4, t.children());
+        // the holes are reused before the table counts as full
+        assertTrue(t.addChild(7, 106, 206));
+        assertTrue(t.addChild(9, 107, 207));
+        assertFalse(t.addChild(9, 108, 208));
+        assertEquals(207, t.childToken(9, 107));
+        // the top record goes, then a process's close takes all of its own, wherever they are
+        assertEquals(205, t.removeChild(9, 105));
+        t.close(1);
+        assertEquals(2, t.children(), "only process 9's records 103 and 107 are left");
+        assertEquals(203, t.childToken(9, 103));
+        assertEquals(207, t.childToken(9, 107));
+        assertEquals(HandleTable.NONE, t.childToken(7, 104));
+        t.close(2);
+        assertEquals(0, t.children());
+        assertTrue(t.addChild(9, 1, 2));
+        assertEquals(2, t.childToken(9, 1));
+    }
+
+    @Test
     void shouldMapCapabilityRefusalsToErrnos()
     {
         assertEquals(Errno.EBADF, Errno.ofCapability(CapabilityError.NO_SUCH_SLOT));
