@@ -7,7 +7,8 @@ running INSTRUCTIONS random instructions, storing them back) and OUT.c (a driver
 snippet on seeded initial values and prints every register, fcsr and a hash of the scratch
 memory the loads, stores and AMOs used). The same SEED gives the same files.
 
-Covered: RV64I register and immediate operations, M, loads and stores of every width at
+Covered: RV64I register and immediate operations, forward branches and jumps (jal links a
+register), M, loads and stores of every width at
 misaligned offsets, A (AMOs, LR/SC), F and D arithmetic, square root, fused multiply-add,
 sign injection, min/max, compares, classify, every conversion (integer and between widths)
 in every valid rounding mode (static and dynamic), fmv, the FP CSRs, and compressed ALU
@@ -117,10 +118,27 @@ for n in range(nsnip):
     for reg in range(5, 31): out.append(f"    ld x{reg}, {reg*8}(x31)\n")
     for reg in range(32): out.append(f"    fld f{reg}, {256+reg*8}(x31)\n")
     out.append("    addi x31, x31, 1544\n")
+    body = []
     for _ in range(nins):
-        for w in gen():
-            if isinstance(w, tuple): out.append(f"    .2byte 0x{w[1]:04x}\n")
-            else: out.append(f"    .4byte 0x{w:08x}\n")
+        body.extend(gen())
+    # forward branches and jumps over a few instructions (targets on instruction boundaries)
+    for j in range(len(body) - 1):
+        # only a 4-byte instruction is replaced, so every size (and offset) stays as it was
+        if R.randrange(12) == 0 and not isinstance(body[j], tuple):
+            k = R.randrange(j + 1, min(len(body), j + 6) + 1)
+            offset = sum(2 if isinstance(w, tuple) else 4 for w in body[j:k])
+            if R.random() < 0.8:
+                f3 = R.choice([0, 1, 4, 5, 6, 7])
+                imm = offset
+                body[j] = ((imm >> 12) & 1) << 31 | ((imm >> 5) & 0x3F) << 25 | xr() << 20 | xr() << 15 | \
+                    f3 << 12 | ((imm >> 1) & 0xF) << 8 | ((imm >> 11) & 1) << 7 | 0x63
+            else:
+                imm = offset
+                body[j] = ((imm >> 20) & 1) << 31 | ((imm >> 1) & 0x3FF) << 21 | ((imm >> 11) & 1) << 20 | \
+                    ((imm >> 12) & 0xFF) << 12 | xr() << 7 | 0x6F
+    for w in body:
+        if isinstance(w, tuple): out.append(f"    .2byte 0x{w[1]:04x}\n")
+        else: out.append(f"    .4byte 0x{w:08x}\n")
     out.append("    addi x31, x31, -1544\n")
     for reg in range(5, 31): out.append(f"    sd x{reg}, {reg*8}(x31)\n")
     for reg in range(32): out.append(f"    fsd f{reg}, {256+reg*8}(x31)\n")
