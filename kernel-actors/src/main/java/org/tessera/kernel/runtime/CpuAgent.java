@@ -95,6 +95,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     private long timersFired;
     private long cycles;
     private long handledInPlace;
+    private long longestSlice;
 
     /**
      * @param cpu            this CPU's index.
@@ -217,6 +218,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             }
             instructions = sliceStart + retired;
             lastSliceInstructions = retired;
+            longestSlice = Math.max(longestSlice, retired);
             work += 1 + handledInSlice;
         }
         return work;
@@ -743,6 +745,12 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
     public long cycles()
     {
         return cycles;
+    }
+
+    /** @return the most user instructions one slice has retired. */
+    public long longestSlice()
+    {
+        return longestSlice;
     }
 
     /** @return messages handled in place within a user slice ({@link #handleLocalNow}). */

@@ -429,7 +429,9 @@ public final class SchedulerService implements Actor, UserExecution
                 loadedRoot = roots[t];
                 loadedAsid = asids[t];
             }
-            final int outcome = engine.run(t, quantumLeft);
+            // after a trap handled in place, the rest of the slice's tick at most: a thread
+            // whose quantum goes on simply stays current for the next cycle
+            final int outcome = engine.run(t, round == 1 ? quantumLeft : Math.min(quantumLeft, tick - slice));
             final long done = engine.lastRetired();
             quantumLeft -= done;
             retired[t] += done;
@@ -474,9 +476,10 @@ public final class SchedulerService implements Actor, UserExecution
             // handled now, in place, so that a call it answers at once resumes the thread in
             // this same slice instead of in the next loop cycle. Every state this actor keeps
             // is consistent here (the thread is parked, none is current), so the reply can be
-            // handled by onMessage while this run is on the stack. A bounded number of rounds
-            // per slice keeps the clock, timers and inbox going.
-            if (round >= IN_PLACE_ROUNDS || ctx.handleLocalNow(slice) == 0)
+            // handled by onMessage while this run is on the stack. A slice ends after at most
+            // IN_PLACE_ROUNDS traps or once it has run a tick's worth of instructions, so the
+            // clock, timers and inbox are served as often as without it.
+            if (round >= IN_PLACE_ROUNDS || slice >= tick || ctx.handleLocalNow(slice) == 0)
             {
                 return slice;
             }

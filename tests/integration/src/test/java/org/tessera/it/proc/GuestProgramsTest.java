@@ -88,6 +88,27 @@ class GuestProgramsTest
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
+    void shouldNotLetCallsHandledInPlaceStretchASliceBeyondOneTick(final boolean simulate)
+    {
+        // 4 instructions per call: 32 calls in place would be 128 instructions, twice the tick
+        final ProcessMachine.Spec spec = new ProcessMachine.Spec(1, 64L << 20, 1, 64);
+        final StringWriter log = new StringWriter();
+        final StreamConsole console = new StreamConsole(new ByteArrayOutputStream(), new ByteArrayOutputStream(),
+            new PrintWriter(log), true);
+        try (ProcessMachine m = new ProcessMachine(spec, List.of("n"), List.of(GuestPrograms.getpidLoop(5_000)), "n",
+            simulate, 5, null, console, List.of("n".getBytes()), List.of()))
+        {
+            final ProcessMachine.Result r = m.run(60_000_000_000L);
+            assertTrue(r.completed(), r.failure());
+            assertEquals(0, r.exitStatus(), log.toString());
+            assertTrue(m.machine().cpus()[0].handledInPlace() > 5_000);
+            assertTrue(m.machine().cpus()[0].longestSlice() <= 64, "longest slice " +
+                m.machine().cpus()[0].longestSlice());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
     void shouldSwitchBetweenTwoYieldingProcessesKeepingFpState(final boolean simulate)
     {
         final Outcome o = run(GuestPrograms.yieldPair("y", 500), "y", simulate);
