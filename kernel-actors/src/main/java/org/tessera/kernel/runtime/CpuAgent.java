@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -583,11 +584,15 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         }
         // the SBE header and the envelope as whole words, the bytes their generated encoders
         // write (MessageLayout): actorAddress composites have the packed long's exact layout
-        buffer.putLong(index, MessageLayout.header(blockLength, templateId, schemaId, version), LITTLE_ENDIAN);
-        buffer.putLong(index + MessageLayout.CORRELATION_ID_OFFSET, correlationId, LITTLE_ENDIAN);
-        buffer.putLong(index + MessageLayout.SOURCE_OFFSET, currentActor, LITTLE_ENDIAN);
-        buffer.putLong(index + MessageLayout.DESTINATION_OFFSET, destination, LITTLE_ENDIAN);
-        buffer.putLong(index + MessageLayout.TIMESTAMP_OFFSET, now, LITTLE_ENDIAN);
+        // (one bounds check for the five words, then plain little-endian stores)
+        buffer.boundsCheck(index, MessageLayout.MIN_RECORD_LENGTH);
+        final byte[] array = buffer.byteArray();
+        final long at = buffer.addressOffset() + index;
+        UnsafeApi.putLongUnaligned(array, at, MessageLayout.header(blockLength, templateId, schemaId, version), false);
+        UnsafeApi.putLongUnaligned(array, at + MessageLayout.CORRELATION_ID_OFFSET, correlationId, false);
+        UnsafeApi.putLongUnaligned(array, at + MessageLayout.SOURCE_OFFSET, currentActor, false);
+        UnsafeApi.putLongUnaligned(array, at + MessageLayout.DESTINATION_OFFSET, destination, false);
+        UnsafeApi.putLongUnaligned(array, at + MessageLayout.TIMESTAMP_OFFSET, now, false);
         final int bodyOffset = index + MessageLayout.HEADER_LENGTH;
         claimBuffer = buffer;
         claimIndex = index;
