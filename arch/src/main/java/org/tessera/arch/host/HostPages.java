@@ -47,8 +47,10 @@ public final class HostPages
             munmap = downcall("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_LONG));
         }
-        MMAP = munmap == null ? null : mmap;
-        MUNMAP = mmap == null ? null : munmap;
+        // both or neither
+        final boolean both = mmap != null && munmap != null;
+        MMAP = both ? mmap : null;
+        MUNMAP = both ? munmap : null;
     }
 
     private HostPages()
@@ -120,21 +122,18 @@ public final class HostPages
 
     private static void unmap(final MemorySegment region)
     {
+        final int rc;
         try
         {
-            final int rc = (int)MUNMAP.invokeExact(region, region.byteSize());
-            if (rc != 0)
-            {
-                throw new IllegalStateException("munmap of " + region.byteSize() + " bytes failed");
-            }
-        }
-        catch (final RuntimeException | Error e)
-        {
-            throw e;
+            rc = (int)MUNMAP.invokeExact(region, region.byteSize());
         }
         catch (final Throwable t)
         {
             throw new IllegalStateException("munmap failed", t);
+        }
+        if (rc != 0)
+        {
+            throw new IllegalStateException("munmap of " + region.byteSize() + " bytes failed");
         }
     }
 }

@@ -201,9 +201,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             fireTimer();
             work++;
         }
-        readingLocal = true;
-        work += local.read(this, localLimit);
-        readingLocal = false;
+        work += readLocal();
         work += inbox.drain(this, inboxLimit);
         lastSliceInstructions = 0;
         if (user != null && user.runnable())
@@ -223,6 +221,14 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
             work += 1 + handledInSlice;
         }
         return work;
+    }
+
+    private int readLocal()
+    {
+        readingLocal = true;
+        final int n = local.read(this, localLimit);
+        readingLocal = false;
+        return n;
     }
 
     /**
@@ -248,9 +254,7 @@ public final class CpuAgent implements Agent, ActorContext, MessageHandler
         }
         final int ordinal = claimOrdinal;
         instructions = sliceStart + retiredInSlice;
-        readingLocal = true;
-        final int handledNow = local.read(this, localLimit);
-        readingLocal = false;
+        final int handledNow = readLocal();
         currentActor = userAddress;
         claimOrdinal = ordinal;
         handledInSlice += handledNow;

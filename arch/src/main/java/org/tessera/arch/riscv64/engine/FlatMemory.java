@@ -53,11 +53,11 @@ public final class FlatMemory implements GuestMemory
      */
     public FlatMemory protect(final long address, final long length, final int permissions)
     {
-        version++;
         if (address < base || length < 0 || address + length > limit)
         {
             throw new IllegalArgumentException("range outside the window");
         }
+        version++;
         final long first = (address - base) >>> PAGE_SHIFT;
         final long end = (address + length - base + PAGE_SIZE - 1) >>> PAGE_SHIFT;
         for (long page = first; page < end; page++)

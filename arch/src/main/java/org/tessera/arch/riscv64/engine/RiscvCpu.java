@@ -365,11 +365,7 @@ public final class RiscvCpu
                     }
                     if (exit == EXIT_ECALL)
                     {
-                        // as the full decoder does for ecall (step): a trap, not a retirement
-                        cause = RiscvTrap.ECALL_FROM_U;
-                        tval = 0;
-                        cycle++;
-                        result = RiscvTrap.ECALL_FROM_U;
+                        result = ecall();
                         break;
                     }
                     if (exit == EXIT_LOOKUP)
@@ -927,6 +923,15 @@ public final class RiscvCpu
         return result;
     }
 
+    /** The system-call trap, from the block loop or the full decoder: it takes a cycle, it does not retire. */
+    private int ecall()
+    {
+        cause = RiscvTrap.ECALL_FROM_U;
+        tval = 0;
+        cycle++;
+        return cause;
+    }
+
     /**
      * Run the instruction at {@code pc} the whole way ({@link #step}), as both loops do for
      * anything beyond the decoded common case. {@link #exitPc} and {@link #exitDone} say where
@@ -942,8 +947,7 @@ public final class RiscvCpu
         final long next = step(pc, done);
         if (next == ECALL_EXIT)
         {
-            cycle++;
-            return cause;
+            return ecall();
         }
         final long fallThrough = pc + 4;
         exitPc = next;
@@ -1301,8 +1305,6 @@ public final class RiscvCpu
                 {
                     // ecall, the hot trap: returned as a marker instead of thrown, so a system
                     // call does not unwind the stack (pc stays on the ecall, it does not retire)
-                    cause = RiscvTrap.ECALL_FROM_U;
-                    tval = 0;
                     return ECALL_EXIT;
                 }
                 system(insn, pc, done);

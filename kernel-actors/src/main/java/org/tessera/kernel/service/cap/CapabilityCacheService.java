@@ -3,6 +3,7 @@ package org.tessera.kernel.service.cap;
 import org.tessera.kernel.runtime.Actor;
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.kernel.runtime.Message;
+import org.tessera.kernel.runtime.SendBacklog;
 import org.tessera.messages.cap.CacheInvalidateAckEncoder;
 import org.tessera.messages.cap.CacheInvalidateDecoder;
 import org.tessera.messages.cap.FlushFlag;
@@ -27,11 +28,8 @@ public final class CapabilityCacheService implements Actor
     private final CapabilityChecker checker;
     private final CacheInvalidateDecoder invalidateDecoder = new CacheInvalidateDecoder();
     private final CacheInvalidateAckEncoder ackEncoder = new CacheInvalidateAckEncoder();
-    private final long[] deferredDestination;
-    private final long[] deferredCorrelation;
-    private final long[] deferredBatch;
-    private int deferredHead;
-    private int deferredCount;
+    /** Acks a full queue refused, in order (value: batch). */
+    private final SendBacklog deferred;
     private boolean retryPending;
     private long invalidationsHandled;
     private long pairsDropped;
@@ -46,9 +44,7 @@ public final class CapabilityCacheService implements Actor
     public CapabilityCacheService(final CapabilityChecker checker, final int deferredAcks)
     {
         this.checker = checker;
-        this.deferredDestination = new long[deferredAcks];
-        this.deferredCorrelation = new long[deferredAcks];
-        this.deferredBatch = new long[deferredAcks];
+        this.deferred = new SendBacklog(deferredAcks);
     }
 
     public void onMessage(final Message m, final ActorContext ctx)
@@ -96,7 +92,7 @@ public final class CapabilityCacheService implements Actor
         }
         checker.advanceEpoch();
         invalidationsHandled++;
-        if (deferredCount > 0 || !sendAck(ctx, m.source(), m.correlationId(), batch))
+        if (!deferred.isEmpty() || !sendAck(ctx, m.source(), m.correlationId(), batch))
         {
             defer(m.source(), m.correlationId(), batch);
             scheduleRetry(ctx);
@@ -116,30 +112,23 @@ public final class CapabilityCacheService implements Actor
 
     private void defer(final long destination, final long correlation, final long batch)
     {
-        if (deferredCount == deferredBatch.length)
+        if (!deferred.add(destination, correlation, batch, 0))
         {
             throw new IllegalStateException("capability cache: deferred acks overflow");
         }
-        final int tail = (deferredHead + deferredCount) % deferredBatch.length;
-        deferredDestination[tail] = destination;
-        deferredCorrelation[tail] = correlation;
-        deferredBatch[tail] = batch;
-        deferredCount++;
         acksDeferred++;
     }
 
     private void drainDeferred(final ActorContext ctx)
     {
-        while (deferredCount > 0)
+        while (!deferred.isEmpty())
         {
-            final int h = deferredHead;
-            if (!sendAck(ctx, deferredDestination[h], deferredCorrelation[h], deferredBatch[h]))
+            if (!sendAck(ctx, deferred.destination(), deferred.correlation(), deferred.value()))
             {
                 scheduleRetry(ctx);
                 return;
             }
-            deferredHead = (h + 1) % deferredBatch.length;
-            deferredCount--;
+            deferred.remove();
         }
     }
 

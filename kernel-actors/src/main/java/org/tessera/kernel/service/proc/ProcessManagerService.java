@@ -11,6 +11,7 @@ import org.tessera.kernel.runtime.Actor;
 import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.kernel.runtime.Message;
+import org.tessera.kernel.runtime.SendBacklog;
 import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.kernel.service.cap.CapabilityError;
 import org.tessera.kernel.service.cap.CapabilityShards;
@@ -328,10 +329,8 @@ public final class ProcessManagerService implements Actor
     private boolean retryTimerSet;
 
     // local sends the scheduler's full queue refused, kept in order and retried from the timer
-    private final int[] localKind = new int[LOCAL_PENDING];
-    private final long[] localKey = new long[LOCAL_PENDING];
-    private final long[] localValue = new long[LOCAL_PENDING];
-    private int localCount;
+    // (correlation: key, value, detail: kind)
+    private final SendBacklog localBacklog = new SendBacklog(LOCAL_PENDING);
 
     private final ProcessCallDecoder callDecoder = new ProcessCallDecoder();
     private final FaultTrapDecoder faultDecoder = new FaultTrapDecoder();
@@ -1297,18 +1296,14 @@ public final class ProcessManagerService implements Actor
      */
     private void local(final ActorContext ctx, final int kind, final long key, final long value)
     {
-        if (localCount == 0 && sendLocal(ctx, kind, key, value))
+        if (localBacklog.isEmpty() && sendLocal(ctx, kind, key, value))
         {
             return;
         }
-        if (localCount == LOCAL_PENDING)
+        if (!localBacklog.add(schedAddress, key, value, kind))
         {
             throw new IllegalStateException("more pending scheduler messages than processes");
         }
-        localKind[localCount] = kind;
-        localKey[localCount] = key;
-        localValue[localCount] = value;
-        localCount++;
         armRetry(ctx);
     }
 
@@ -1351,19 +1346,12 @@ public final class ProcessManagerService implements Actor
 
     private void flushLocal(final ActorContext ctx)
     {
-        int sent = 0;
-        while (sent < localCount && sendLocal(ctx, localKind[sent], localKey[sent], localValue[sent]))
+        while (!localBacklog.isEmpty() &&
+            sendLocal(ctx, (int)localBacklog.detail(), localBacklog.correlation(), localBacklog.value()))
         {
-            sent++;
+            localBacklog.remove();
         }
-        for (int i = sent; i < localCount; i++)
-        {
-            localKind[i - sent] = localKind[i];
-            localKey[i - sent] = localKey[i];
-            localValue[i - sent] = localValue[i];
-        }
-        localCount -= sent;
-        if (localCount > 0)
+        if (!localBacklog.isEmpty())
         {
             armRetry(ctx);
         }

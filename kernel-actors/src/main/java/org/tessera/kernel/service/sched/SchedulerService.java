@@ -5,6 +5,7 @@ import org.tessera.kernel.runtime.Actor;
 import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.kernel.runtime.Message;
+import org.tessera.kernel.runtime.SendBacklog;
 import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.kernel.runtime.UserExecution;
 import org.tessera.kernel.service.proc.Pids;
@@ -62,9 +63,8 @@ public final class SchedulerService implements Actor, UserExecution
     private final int[] trapCause;
     private final int[] trapKind;
     private final int[] trapAccess;
-    private final int[] stoppedPid;
-    private final long[] stoppedInstructions;
-    private int stoppedCount;
+    /** ThreadsStopped confirmations a full queue refused (value: pid, detail: instructions). */
+    private final SendBacklog stopped;
     private boolean retryArmed;
     private final long[] trapValue;
     private final int capacity;
@@ -88,11 +88,8 @@ public final class SchedulerService implements Actor, UserExecution
     private final int[] asids;
     private final TlbInvalidateDecoder invalidateDecoder = new TlbInvalidateDecoder();
     private final TlbInvalidateAckEncoder ackEncoder = new TlbInvalidateAckEncoder();
-    /** Acknowledgements a full queue refused, kept in order (at most one per VM session). */
-    private final long[] ackTo = new long[ACKS];
-    private final long[] ackCorrelation = new long[ACKS];
-    private final long[] ackBatch = new long[ACKS];
-    private int ackCount;
+    /** Acknowledgements a full queue refused, kept in order (at most one per VM session; value: batch). */
+    private final SendBacklog acks = new SendBacklog(ACKS);
     private long invalidations;
     private long generation;
     private long switches;
@@ -130,8 +127,7 @@ public final class SchedulerService implements Actor, UserExecution
         this.trapCause = new int[threads];
         this.trapKind = new int[threads];
         this.trapAccess = new int[threads];
-        this.stoppedPid = new int[threads];
-        this.stoppedInstructions = new long[threads];
+        this.stopped = new SendBacklog(threads);
         this.trapValue = new long[threads];
         this.syscallAddress = ActorAddress.of(cpu, ServiceIds.SYSCALL, 0);
         this.procAddress = ActorAddress.of(cpu, ServiceIds.PROC, 0);
@@ -241,16 +237,13 @@ public final class SchedulerService implements Actor, UserExecution
         compactQueues();
         engine.flushAddressSpace(asid);
         loadedRoot = -1;
-        if (stoppedCount > 0 || !sendStopped(ctx, pid, instructions))
+        if (!stopped.isEmpty() || !sendStopped(ctx, pid, instructions))
         {
             // the process manager's queue is full: confirm later, in order, from a timer
-            if (stoppedCount == capacity)
+            if (!stopped.add(procAddress, 0, pid, instructions))
             {
                 throw new IllegalStateException("more pending stop confirmations than threads");
             }
-            stoppedPid[stoppedCount] = pid;
-            stoppedInstructions[stoppedCount] = instructions;
-            stoppedCount++;
             armRetry(ctx);
         }
     }
@@ -273,16 +266,12 @@ public final class SchedulerService implements Actor, UserExecution
             // the root is being freed: the next thread loads its space afresh
             loadedRoot = -1;
         }
-        if (ackCount > 0 || !sendAck(ctx, m.source(), m.correlationId(), batch))
+        if (!acks.isEmpty() || !sendAck(ctx, m.source(), m.correlationId(), batch))
         {
-            if (ackCount == ackTo.length)
+            if (!acks.add(m.source(), m.correlationId(), batch, 0))
             {
                 throw new IllegalStateException("more pending TLB acknowledgements than VM sessions");
             }
-            ackTo[ackCount] = m.source();
-            ackCorrelation[ackCount] = m.correlationId();
-            ackBatch[ackCount] = batch;
-            ackCount++;
             armRetry(ctx);
         }
     }
@@ -300,19 +289,11 @@ public final class SchedulerService implements Actor, UserExecution
 
     private void flushAcks(final ActorContext ctx)
     {
-        int sent = 0;
-        while (sent < ackCount && sendAck(ctx, ackTo[sent], ackCorrelation[sent], ackBatch[sent]))
+        while (!acks.isEmpty() && sendAck(ctx, acks.destination(), acks.correlation(), acks.value()))
         {
-            sent++;
+            acks.remove();
         }
-        for (int i = sent; i < ackCount; i++)
-        {
-            ackTo[i - sent] = ackTo[i];
-            ackCorrelation[i - sent] = ackCorrelation[i];
-            ackBatch[i - sent] = ackBatch[i];
-        }
-        ackCount -= sent;
-        if (ackCount > 0)
+        if (!acks.isEmpty())
         {
             armRetry(ctx);
         }
@@ -331,18 +312,11 @@ public final class SchedulerService implements Actor, UserExecution
 
     private void flushStopped(final ActorContext ctx)
     {
-        int sent = 0;
-        while (sent < stoppedCount && sendStopped(ctx, stoppedPid[sent], stoppedInstructions[sent]))
+        while (!stopped.isEmpty() && sendStopped(ctx, (int)stopped.value(), stopped.detail()))
         {
-            sent++;
+            stopped.remove();
         }
-        for (int i = sent; i < stoppedCount; i++)
-        {
-            stoppedPid[i - sent] = stoppedPid[i];
-            stoppedInstructions[i - sent] = stoppedInstructions[i];
-        }
-        stoppedCount -= sent;
-        if (stoppedCount > 0)
+        if (!stopped.isEmpty())
         {
             armRetry(ctx);
         }

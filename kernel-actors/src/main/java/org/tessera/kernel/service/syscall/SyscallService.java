@@ -8,6 +8,7 @@ import org.tessera.kernel.runtime.ActorAddress;
 import org.tessera.kernel.runtime.Actor;
 import org.tessera.kernel.runtime.ActorContext;
 import org.tessera.kernel.runtime.Message;
+import org.tessera.kernel.runtime.SendBacklog;
 import org.tessera.kernel.runtime.ServiceIds;
 import org.tessera.kernel.service.cap.CapabilityChecker;
 import org.tessera.kernel.service.cap.CapabilityError;
@@ -114,10 +115,8 @@ public final class SyscallService implements Actor
     private int parkCount;
     private long parkedCalls;
     private long refused;
-    private final long[] pendingKey = new long[PENDING_RESULTS];
-    private final long[] pendingValue = new long[PENDING_RESULTS];
-    private final boolean[] pendingYield = new boolean[PENDING_RESULTS];
-    private int pendingCount;
+    /** Results a full queue refused, in order (correlation: thread key, value, detail: 1 to yield). */
+    private final SendBacklog pending = new SendBacklog(PENDING_RESULTS);
     private final long[] writeKey = new long[PENDING_RESULTS];
     private final int[] writePid = new int[PENDING_RESULTS];
     private final long[] writeRoot = new long[PENDING_RESULTS];
@@ -881,18 +880,14 @@ public final class SyscallService implements Actor
      */
     private void reply(final ActorContext ctx, final long key, final long value, final ResumeAction action)
     {
-        if (pendingCount == 0 && send(ctx, key, value, action == ResumeAction.YIELD))
+        if (pending.isEmpty() && send(ctx, key, value, action == ResumeAction.YIELD))
         {
             return;
         }
-        if (pendingCount == PENDING_RESULTS)
+        if (!pending.add(schedAddress, key, value, action == ResumeAction.YIELD ? 1 : 0))
         {
             throw new IllegalStateException("more pending results than threads");
         }
-        pendingKey[pendingCount] = key;
-        pendingValue[pendingCount] = value;
-        pendingYield[pendingCount] = action == ResumeAction.YIELD;
-        pendingCount++;
         waited++;
         arm(ctx);
     }
@@ -910,19 +905,11 @@ public final class SyscallService implements Actor
 
     private void flushPending(final ActorContext ctx)
     {
-        int sent = 0;
-        while (sent < pendingCount && send(ctx, pendingKey[sent], pendingValue[sent], pendingYield[sent]))
+        while (!pending.isEmpty() && send(ctx, pending.correlation(), pending.value(), pending.detail() != 0))
         {
-            sent++;
+            pending.remove();
         }
-        for (int i = sent; i < pendingCount; i++)
-        {
-            pendingKey[i - sent] = pendingKey[i];
-            pendingValue[i - sent] = pendingValue[i];
-            pendingYield[i - sent] = pendingYield[i];
-        }
-        pendingCount -= sent;
-        if (pendingCount > 0)
+        if (!pending.isEmpty())
         {
             arm(ctx);
         }

@@ -18,7 +18,7 @@ import org.tessera.kernel.userland.StreamConsole;
 class GuestProgramsTest
 {
     record Outcome(ProcessMachine.Result result, long switches, long syscalls, long created, String log,
-        long waited, long cycles, long handledInPlace)
+        long waited, long cycles, long handledInPlace, long longestSlice)
     {
     }
 
@@ -48,7 +48,8 @@ class GuestProgramsTest
                 created += m.processManager(c).created();
             }
             return new Outcome(r, m.scheduler(0).switches(), m.scheduler(0).syscalls(), created, log.toString(),
-                m.syscallService(0).waited(), m.machine().cpus()[0].cycles(), m.machine().cpus()[0].handledInPlace());
+                m.syscallService(0).waited(), m.machine().cpus()[0].cycles(), m.machine().cpus()[0].handledInPlace(),
+                m.machine().cpus()[0].longestSlice());
         }
     }
 
@@ -91,20 +92,11 @@ class GuestProgramsTest
     void shouldNotLetCallsHandledInPlaceStretchASliceBeyondOneTick(final boolean simulate)
     {
         // 4 instructions per call: 32 calls in place would be 128 instructions, twice the tick
-        final ProcessMachine.Spec spec = new ProcessMachine.Spec(1, 64L << 20, 1, 64);
-        final StringWriter log = new StringWriter();
-        final StreamConsole console = new StreamConsole(new ByteArrayOutputStream(), new ByteArrayOutputStream(),
-            new PrintWriter(log), true);
-        try (ProcessMachine m = new ProcessMachine(spec, List.of("n"), List.of(GuestPrograms.getpidLoop(5_000)), "n",
-            simulate, 5, null, console, List.of("n".getBytes()), List.of()))
-        {
-            final ProcessMachine.Result r = m.run(60_000_000_000L);
-            assertTrue(r.completed(), r.failure());
-            assertEquals(0, r.exitStatus(), log.toString());
-            assertTrue(m.machine().cpus()[0].handledInPlace() > 5_000);
-            assertTrue(m.machine().cpus()[0].longestSlice() <= 64, "longest slice " +
-                m.machine().cpus()[0].longestSlice());
-        }
+        final Outcome o = run(GuestPrograms.getpidLoop(5_000), "n", simulate, new ProcessMachine.Spec(1, 64L << 20, 1, 64));
+        assertTrue(o.result().completed(), o.result().failure());
+        assertEquals(0, o.result().exitStatus(), o.log());
+        assertTrue(o.handledInPlace() > 5_000);
+        assertTrue(o.longestSlice() <= 64, "longest slice " + o.longestSlice());
     }
 
     @ParameterizedTest
